@@ -1,0 +1,111 @@
+"""A scratch SQLite file that holds one import's custody events while they are checked.
+
+Custody events cannot be judged row by row: a receipt is impossible only if its
+item's shipment is dated later, wherever that row sits in the file. Staging them
+on disk lets the importer sort by item and then by time with bounded memory, for
+any store backend, and throw the scratch file away afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+from armstrace.domain.ledger import encode_extra
+from armstrace.domain.records import CustodyEvent
+
+StagedEvent = tuple[int, CustodyEvent]  # (row number in the file, event)
+
+_COLUMNS = ("row_no", "event_id", "event_type", "occurred_at", "item_id", "from_party_id",
+            "to_party_id", "region", "document_ref", "corrects_event_id", "extra")
+
+
+def _event(row: tuple[object, ...]) -> StagedEvent:
+    import json
+
+    extra = json.loads(str(row[10])) if row[10] else {}
+    values = [None if v is None else str(v) for v in row[1:10]]
+    return int(str(row[0])), CustodyEvent(
+        values[0] or "", values[1] or "", values[2] or "", values[3] or "",
+        values[4], values[5], values[6], values[7], values[8], extra,
+    )
+
+
+class EventStaging:
+    def __init__(self, folder: Path | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="armstrace-stage-", dir=folder)
+        self.path = Path(self._dir.name) / "staged.db"
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute(f"CREATE TABLE staged ({', '.join(_COLUMNS)})")
+        self.count = 0
+
+    def __enter__(self) -> EventStaging:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+        self._dir.cleanup()
+
+    def add(self, batch: list[StagedEvent]) -> None:
+        self.db.executemany(
+            "INSERT INTO staged VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(n, e.event_id, e.event_type, e.occurred_at, e.item_id, e.from_party_id, e.to_party_id,
+              e.region, e.document_ref, e.corrects_event_id, encode_extra(e.extra)) for n, e in batch],
+        )
+        self.count += len(batch)
+
+    def finish_loading(self) -> None:
+        self.db.commit()
+        self.db.execute("CREATE INDEX by_item ON staged (item_id, occurred_at, row_no)")
+        self.db.execute("CREATE INDEX by_time ON staged (occurred_at, row_no)")
+        self.db.execute("CREATE INDEX by_id ON staged (event_id)")
+
+    def repeated_ids(self) -> Iterator[tuple[str, list[StagedEvent]]]:
+        """Event ids that occur on more than one row, with those rows in file order."""
+        query = ("SELECT * FROM staged WHERE event_id IN "
+                 "(SELECT event_id FROM staged GROUP BY event_id HAVING count(*) > 1) "
+                 "ORDER BY event_id, row_no")
+        current: str | None = None
+        group: list[StagedEvent] = []
+        for row in self.db.execute(query):
+            staged = _event(row)
+            if staged[1].event_id != current:
+                if group and current is not None:
+                    yield current, group
+                current, group = staged[1].event_id, []
+            group.append(staged)
+        if group and current is not None:
+            yield current, group
+
+    def item_of(self, event_id: str) -> str | None:
+        """The item of a staged event, or None when the file has no such event."""
+        row = self.db.execute("SELECT item_id FROM staged WHERE event_id = ? LIMIT 1",
+                              (event_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def by_item(self) -> Iterator[tuple[str, list[StagedEvent]]]:
+        """Staged events grouped per item, each group in time then file order."""
+        current: str | None = None
+        group: list[StagedEvent] = []
+        for row in self.db.execute("SELECT * FROM staged ORDER BY item_id, occurred_at, row_no"):
+            staged = _event(row)
+            if staged[1].item_id != current:
+                if group and current is not None:
+                    yield current, group
+                current, group = staged[1].item_id, []
+            group.append(staged)
+        if group and current is not None:
+            yield current, group
+
+    def in_time_order(self) -> Iterator[StagedEvent]:
+        for row in self.db.execute("SELECT * FROM staged ORDER BY occurred_at, row_no"):
+            yield _event(row)

@@ -1,0 +1,266 @@
+"""The store: every query the services need, behind one class, bound parameters only.
+
+Services never see SQL. Each public method runs in its own transaction unless a
+connection is handed in, so the import service can commit batch by batch and an
+interrupted run leaves only whole batches behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from armstrace.adapters.db import tables as t
+from armstrace.adapters.db.engine import upgrade
+from armstrace.domain.ledger import GENESIS, CanonicalRow
+from armstrace.domain.records import CustodyEvent, Licence
+
+TABLES = {
+    "parties": t.parties,
+    "licences": t.licences,
+    "items": t.items,
+    "custody_events": t.custody_events,
+    "recoveries": t.recoveries,
+}
+KEYS = {"parties": "party_id", "licences": "licence_id", "items": "item_id",
+        "custody_events": "event_id", "recoveries": "recovery_id"}
+# Stay under SQLite's bound-parameter limit and keep PostgreSQL statements small.
+IN_CHUNK = 900
+
+_EVENT_COLUMNS = (t.custody_events.c.event_id, t.custody_events.c.event_type,
+                  t.custody_events.c.occurred_at, t.custody_events.c.item_id,
+                  t.custody_events.c.from_party_id, t.custody_events.c.to_party_id,
+                  t.custody_events.c.region, t.custody_events.c.document_ref,
+                  t.custody_events.c.corrects_event_id, t.custody_events.c.extra)
+CHAIN_COLUMNS = (t.custody_events.c.seq, t.custody_events.c.recorded_at, *_EVENT_COLUMNS,
+                 t.custody_events.c.content_hash, t.custody_events.c.chain_hash)
+
+
+class ChainConflict(Exception):
+    """Another writer appended to the chain first; the batch must be re-linked."""
+
+
+def event_from_row(row: Sequence[Any]) -> CustodyEvent:
+    """A stored event (columns as in ``_EVENT_COLUMNS``) back into a domain value."""
+    extra = json.loads(row[9]) if row[9] else {}
+    return CustodyEvent(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                        row[8], extra)
+
+
+def _chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class SqlStore:
+    def __init__(self, engine: Engine, *, migrate: bool = True) -> None:
+        self.engine = engine
+        if migrate:
+            upgrade(engine)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for reads; nothing it does is committed."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    # ------------------------------------------------------------ import runs
+
+    def start_run(self, run_id: str, source: str, started_at: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(t.import_runs.insert(), {"run_id": run_id, "source": source,
+                                                  "started_at": started_at, "status": "running"})
+
+    def finish_run(self, run_id: str, status: str, finished_at: str, summary: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(t.import_runs.update().where(t.import_runs.c.run_id == run_id).values(
+                status=status, finished_at=finished_at, summary=json.dumps(summary)))
+
+    def record_rejects(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(t.import_rejects.insert(), rows)
+
+    # ------------------------------------------------------------ reference records
+
+    def all_ids(self, table: str) -> set[str]:
+        key = TABLES[table].c[KEYS[table]]
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(key)).scalars())
+
+    def existing_ids(self, conn: Connection, table: str, ids: Iterable[str]) -> set[str]:
+        key = TABLES[table].c[KEYS[table]]
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        for chunk in _chunks(wanted):
+            found.update(conn.execute(select(key).where(key.in_(chunk))).scalars())
+        return found
+
+    def stored_rows(self, conn: Connection, table: str, ids: Iterable[str],
+                    columns: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """The stored values of ``columns`` for those keys, to tell repeats from conflicts."""
+        tbl = TABLES[table]
+        key = tbl.c[KEYS[table]]
+        wanted = sorted(set(ids))
+        found: dict[str, tuple[Any, ...]] = {}
+        cols = [tbl.c[c] for c in columns]
+        for chunk in _chunks(wanted):
+            for row in conn.execute(select(key, *cols).where(key.in_(chunk))):
+                found[row[0]] = tuple(row[1:])
+        return found
+
+    def insert(self, conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(TABLES[table].insert(), rows)
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(TABLES[table])).scalar_one())
+
+    # ------------------------------------------------------------ custody events
+
+    def events_for_items(self, conn: Connection, item_ids: Sequence[str]) -> dict[str, list[CustodyEvent]]:
+        """Stored events per item, in chain order (record order)."""
+        ev = t.custody_events
+        found: dict[str, list[CustodyEvent]] = {}
+        for chunk in _chunks(sorted(set(item_ids))):
+            query = select(*_EVENT_COLUMNS).where(ev.c.item_id.in_(chunk)).order_by(ev.c.seq)
+            for row in conn.execute(query):
+                found.setdefault(row[3], []).append(event_from_row(row))
+        return found
+
+    def events_by_id(self, conn: Connection, event_ids: Sequence[str]) -> dict[str, CustodyEvent]:
+        ev = t.custody_events
+        found: dict[str, CustodyEvent] = {}
+        for chunk in _chunks(sorted(set(event_ids))):
+            for row in conn.execute(select(*_EVENT_COLUMNS).where(ev.c.event_id.in_(chunk))):
+                found[row[0]] = event_from_row(row)
+        return found
+
+    def event_exists(self, event_id: str) -> bool:
+        ev = t.custody_events
+        with self.engine.connect() as conn:
+            return conn.execute(select(ev.c.seq).where(ev.c.event_id == event_id)).first() is not None
+
+    def chain_tail(self, conn: Connection) -> tuple[int, bytes]:
+        ev = t.custody_events
+        row = conn.execute(select(ev.c.seq, ev.c.chain_hash).order_by(ev.c.seq.desc()).limit(1)).first()
+        if row is None:
+            return 0, GENESIS
+        return int(row[0]), bytes.fromhex(row[1])
+
+    def lock_chain(self, conn: Connection) -> None:
+        """Serialise writers of the chain. PostgreSQL waits on an advisory lock; on
+        SQLite the write lock and the unique ``seq`` key do the same job."""
+        if self.backend == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+
+    def append_events(self, conn: Connection, rows: list[dict[str, Any]], run_id: str,
+                      recorded_at: str) -> None:
+        """Append linked events and a checkpoint at the new head, in the caller's transaction."""
+        try:
+            conn.execute(t.custody_events.insert(), rows)
+        except IntegrityError as exc:
+            raise ChainConflict(str(exc.orig)) from exc
+        last = rows[-1]
+        conn.execute(t.ledger_checkpoints.insert(), {"seq": last["seq"], "chain_hash": last["chain_hash"],
+                                                     "recorded_at": recorded_at, "import_run_id": run_id})
+
+    def parties_info(self) -> dict[str, tuple[str, str, str | None, str | None]]:
+        """party_id -> (name, kind, region, parent_id)."""
+        p = t.parties
+        with self.engine.connect() as conn:
+            return {r[0]: (r[1], r[2], r[3], r[4]) for r in
+                    conn.execute(select(p.c.party_id, p.c.name, p.c.kind, p.c.region, p.c.parent_id))}
+
+    def licences_all(self) -> dict[str, Licence]:
+        lic = t.licences
+        cols = [c for c in lic.c if c.name not in ("extra", "import_run_id")]
+        with self.engine.connect() as conn:
+            return {r.licence_id: Licence(**{c.name: getattr(r, c.name) for c in cols})
+                    for r in conn.execute(select(*cols))}
+
+    def chains_by_licence(self) -> Iterator[tuple[str | None, dict[str, list[CustodyEvent]]]]:
+        """Every item's events, grouped by the licence the item left under (streamed)."""
+        it, ev = t.items, t.custody_events
+        query = (select(it.c.licence_id, it.c.item_id, *_EVENT_COLUMNS)
+                 .select_from(it.outerjoin(ev, ev.c.item_id == it.c.item_id))
+                 .order_by(it.c.licence_id, it.c.item_id, ev.c.seq))
+        current: str | None = None
+        chains: dict[str, list[CustodyEvent]] = {}
+        started = False
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=20_000).execute(query):
+                if started and row[0] != current:
+                    yield current, chains
+                    chains = {}
+                current, started = row[0], True
+                events = chains.setdefault(row[1], [])
+                if row[2] is not None:
+                    events.append(event_from_row(row[2:]))
+        if started:
+            yield current, chains
+
+    # ------------------------------------------------------------ verification
+
+    def chain_bounds(self) -> tuple[int, int, int]:
+        ev = t.custody_events
+        with self.engine.connect() as conn:
+            row = conn.execute(select(func.min(ev.c.seq), func.max(ev.c.seq), func.count())).one()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    def chain_rows(self, first: int, last: int) -> Iterator[tuple[Any, ...]]:
+        """Stored links with ``first <= seq <= last`` in order: canonical values then hashes.
+
+        Read through the driver's own cursor, streamed: verification is bound by
+        how fast rows arrive, and the ORM-free path is several times faster.
+        """
+        ev = t.custody_events
+        query = (select(*CHAIN_COLUMNS).where(ev.c.seq.between(int(first), int(last)))
+                 .order_by(ev.c.seq))
+        sql = str(query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
+        raw = self.engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            cursor = (driver.cursor(name="armstrace_chain")  # type: ignore[union-attr]
+                      if self.backend == "postgresql" else driver.cursor())  # type: ignore[union-attr]
+            cursor.execute(sql)
+            while True:
+                rows = cursor.fetchmany(20_000)
+                if not rows:
+                    break
+                yield from rows
+            cursor.close()
+        finally:
+            raw.close()
+
+    def stored_link(self, seq: int) -> tuple[CanonicalRow, str, str] | None:
+        ev = t.custody_events
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*CHAIN_COLUMNS).where(ev.c.seq == seq)).first()
+        if row is None:
+            return None
+        values = tuple(row)
+        return values[:12], values[12], values[13]  # type: ignore[return-value]
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        cp = t.ledger_checkpoints
+        with self.engine.connect() as conn:
+            return [(int(r[0]), r[1]) for r in conn.execute(select(cp.c.seq, cp.c.chain_hash).order_by(cp.c.seq))]

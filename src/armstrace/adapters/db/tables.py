@@ -1,0 +1,158 @@
+"""The store's tables: one SQLAlchemy Core definition for SQLite and PostgreSQL.
+
+Dates are ISO text in canonical form (see ``domain.contract``): they sort as text,
+hash identically on both backends and never shift with a session time zone.
+There are no database-level foreign keys: references are checked by the importer,
+which can then reject a single bad row with a reason instead of failing a batch.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+ID = String(200)
+WHEN = String(32)
+HASH = String(64)
+# An INTEGER PRIMARY KEY is SQLite's rowid: the fastest key there, BIGINT elsewhere.
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+parties = Table(
+    "parties", metadata,
+    Column("party_id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("country", String(2)),
+    Column("region", String(6)),
+    Column("parent_id", ID),
+    Column("extra", Text),
+    Column("import_run_id", String(40)),
+)
+
+licences = Table(
+    "licences", metadata,
+    Column("licence_id", ID, primary_key=True),
+    Column("regime", String(8)),
+    Column("exporter_id", ID, nullable=False),
+    Column("consignee_id", ID),
+    Column("end_user_id", ID),
+    Column("destination_country", String(2), nullable=False),
+    Column("category", String(40)),
+    Column("description", Text),
+    Column("quantity", BigInteger),
+    Column("value_usd", Numeric(18, 2)),
+    Column("purchase_order", String(200)),
+    Column("applied_on", WHEN),
+    Column("decided_on", WHEN),
+    Column("status", String(40)),
+    Column("extra", Text),
+    Column("import_run_id", String(40)),
+)
+
+items = Table(
+    "items", metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("manufacturer", Text, nullable=False),
+    Column("serial", String(200), nullable=False),
+    Column("model", Text),
+    Column("calibre", Text),
+    Column("weapon_type", Text),
+    Column("country_of_manufacture", String(2)),
+    Column("year_of_manufacture", Integer),
+    Column("import_marks", Text),
+    Column("licence_id", ID),
+    Column("extra", Text),
+    Column("import_run_id", String(40)),
+    Index("ix_items_licence_id", "licence_id"),
+    Index("ix_items_serial", "serial"),
+)
+
+# Append-only. ``seq`` is the position in the hash chain; the columns from
+# ``recorded_at`` to ``extra`` are exactly what the canonical encoding covers.
+custody_events = Table(
+    "custody_events", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
+    Column("recorded_at", WHEN, nullable=False),
+    Column("event_id", ID, nullable=False, unique=True),
+    Column("event_type", String(20), nullable=False),
+    Column("occurred_at", WHEN, nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("from_party_id", ID),
+    Column("to_party_id", ID),
+    Column("region", String(6)),
+    Column("document_ref", Text),
+    Column("corrects_event_id", ID),
+    Column("extra", Text),
+    Column("content_hash", HASH, nullable=False),
+    Column("chain_hash", HASH, nullable=False),
+    Column("import_run_id", String(40)),
+    Index("ix_custody_events_item_id", "item_id"),
+)
+
+# Chain heads written after each committed batch: they let verify notice a
+# truncated chain (rows deleted from the end), which the chain alone cannot.
+ledger_checkpoints = Table(
+    "ledger_checkpoints", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
+    Column("chain_hash", HASH, nullable=False),
+    Column("recorded_at", WHEN, nullable=False),
+    Column("import_run_id", String(40)),
+)
+
+recoveries = Table(
+    "recoveries", metadata,
+    Column("recovery_id", ID, primary_key=True),
+    Column("recovered_on", WHEN, nullable=False),
+    Column("country", String(2)),
+    Column("region", String(6)),
+    Column("municipality", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("agency", Text),
+    Column("case_ref", Text),
+    Column("circumstance", String(20)),
+    Column("manufacturer", Text),
+    Column("model", Text),
+    Column("calibre", Text),
+    Column("weapon_type", Text),
+    Column("serial", Text),
+    Column("serial_obliterated", String(8)),
+    Column("notes", Text),
+    Column("extra", Text),
+    Column("import_run_id", String(40)),
+)
+
+import_runs = Table(
+    "import_runs", metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("started_at", WHEN, nullable=False),
+    Column("finished_at", WHEN),
+    Column("status", String(20), nullable=False),
+    Column("summary", Text),
+)
+
+# Every rejected row, kept in the store as well as in the rejects file.
+import_rejects = Table(
+    "import_rejects", metadata,
+    Column("id", SEQ, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("column_name", String(200)),
+    Column("reason", Text, nullable=False),
+    Column("value", Text),
+    Index("ix_import_rejects_run_id", "run_id"),
+)

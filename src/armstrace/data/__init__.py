@@ -1,0 +1,1 @@
+"""Data shipped with armstrace: reference tables, mappings, alias tables."""

@@ -1,0 +1,159 @@
+"""The hash chain that makes the custody record tamper-evident.
+
+Every stored custody event has a canonical encoding: a compact JSON array of its
+fields in a fixed order (UTF-8, no spaces, ``null`` for unknown, ``extra`` as a
+JSON object with sorted keys, itself encoded as a string). JSON because any
+agency can re-implement it in any language and get the same bytes, which is the
+point of a record shared by parties that do not trust each other.
+
+    content_hash = SHA-256(canonical)
+    chain_hash   = SHA-256(previous chain_hash || content_hash)      (raw 32-byte digests)
+
+The first event chains from 32 zero bytes. Changing, removing, inserting or
+re-ordering any stored event changes every chain hash after it, so recomputing the
+chain names the first event that no longer matches. Because each link depends
+only on its own row and the stored hash of the row before, the check can be split
+into ranges and run in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from armstrace.domain.records import CustodyEvent
+
+HASH_VERSION: Final = "chain_v1"
+GENESIS: Final = bytes(32)
+
+# The canonical field order. Appending a field would need a new HASH_VERSION.
+CANONICAL_FIELDS: Final = (
+    "seq",
+    "recorded_at",
+    "event_id",
+    "event_type",
+    "occurred_at",
+    "item_id",
+    "from_party_id",
+    "to_party_id",
+    "region",
+    "document_ref",
+    "corrects_event_id",
+    "extra",
+)
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_sha256 = hashlib.sha256
+
+CanonicalRow = tuple[int, str, str, str, str, str, str | None, str | None, str | None,
+                     str | None, str | None, str | None]
+
+
+def encode_extra(extra: dict[str, str]) -> str | None:
+    """Extra columns as a stable JSON object string; ``None`` when there are none."""
+    if not extra:
+        return None
+    return json.dumps(extra, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_row(event: CustodyEvent, seq: int, recorded_at: str) -> CanonicalRow:
+    """The values that the hash covers, in canonical order."""
+    return (
+        seq,
+        recorded_at,
+        event.event_id,
+        event.event_type,
+        event.occurred_at,
+        event.item_id,
+        event.from_party_id,
+        event.to_party_id,
+        event.region,
+        event.document_ref,
+        event.corrects_event_id,
+        encode_extra(event.extra),
+    )
+
+
+def canonical_bytes(row: Sequence[object]) -> bytes:
+    """The canonical encoding of one row of ``CANONICAL_FIELDS`` values."""
+    return _encode(list(row)).encode("utf-8")
+
+
+def content_hash(row: Sequence[object]) -> bytes:
+    return _sha256(canonical_bytes(row)).digest()
+
+
+def chain_hash(previous: bytes, content: bytes) -> bytes:
+    return _sha256(previous + content).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One stored link: the row as read back and the hashes stored beside it."""
+
+    row: CanonicalRow
+    content_hash: str
+    chain_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """The first place where the stored chain and the recomputed chain disagree."""
+
+    seq: int
+    event_id: str
+    reason: str
+
+
+def link_rows(
+    rows: Iterable[CanonicalRow], previous: bytes = GENESIS
+) -> Iterable[tuple[CanonicalRow, str, str]]:
+    """Yield each row with its content and chain hash (hex), continuing from ``previous``."""
+    sha = _sha256
+    enc = _encode
+    for row in rows:
+        content = sha(enc(row).encode("utf-8")).digest()
+        previous = sha(previous + content).digest()
+        yield row, content.hex(), previous.hex()
+
+
+def verify_links(
+    links: Iterable[tuple[object, ...]], previous: bytes = GENESIS, expected_seq: int | None = None
+) -> tuple[int, bytes, Mismatch | None]:
+    """Recompute a run of stored links; stop at the first that does not match.
+
+    Each link is the canonical row followed by its stored content hash and chain
+    hash (hex). Returns how many links matched, the last good chain hash, and the
+    first mismatch if any. ``expected_seq`` catches deleted or inserted rows.
+    """
+    sha = _sha256
+    enc = _encode
+    count = 0
+    for link in links:
+        row = link[:12]
+        stored_content, stored_chain = link[12], link[13]
+        seq = row[0]
+        if expected_seq is not None:
+            if seq != expected_seq:
+                return count, previous, Mismatch(
+                    int(str(seq)), str(row[2]),
+                    f"sequence jumps from {expected_seq - 1} to {seq}: an event was removed or inserted",
+                )
+            expected_seq += 1
+        content = sha(enc(row).encode("utf-8")).digest()
+        if content.hex() != stored_content:
+            return count, previous, Mismatch(
+                int(str(seq)), str(row[2]), "content does not match its stored hash: the row was changed"
+            )
+        chained = sha(previous + content).digest()
+        if chained.hex() != stored_chain:
+            return count, previous, Mismatch(
+                int(str(seq)), str(row[2]),
+                "chain hash does not follow from the previous event: the chain was rewritten",
+            )
+        previous = chained
+        count += 1
+    return count, previous, None
