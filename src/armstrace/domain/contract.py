@@ -139,9 +139,12 @@ def parse_date(value: str) -> str:
     """An ISO 8601 date, returned as ``YYYY-MM-DD``."""
     text = value.strip()
     try:
-        return date.fromisoformat(text[:10] if "T" in text else text).isoformat()
+        day = date.fromisoformat(text[:10] if "T" in text else text)
     except ValueError:
         raise ValueProblem("not an ISO 8601 date (YYYY-MM-DD)") from None
+    if not 1800 <= day.year <= 2100:
+        raise ValueProblem("not a plausible date (year outside 1800-2100)")
+    return day.isoformat()
 
 
 def parse_when(value: str) -> str:
@@ -158,6 +161,8 @@ def parse_when(value: str) -> str:
         raise ValueProblem("not an ISO 8601 date or datetime") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
+    if not 1800 <= moment.year <= 2100:
+        raise ValueProblem("not a plausible date (year outside 1800-2100)")
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
     return moment.strftime(fmt)
 

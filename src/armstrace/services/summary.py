@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from armstrace.adapters.db.store import SqlStore
-from armstrace.domain.records import Licence
 from armstrace.domain.reconciliation import custody_gaps, holdings, reconcile_licence
+from armstrace.domain.records import Licence
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,9 +258,10 @@ class SqlStore:
         if row is None:
             return None
         values = tuple(row)
-        return values[:12], values[12], values[13]  # type: ignore[return-value]
+        return values[:12], values[12], values[13]
 
     def checkpoints(self) -> list[tuple[int, str]]:
         cp = t.ledger_checkpoints
         with self.engine.connect() as conn:
-            return [(int(r[0]), r[1]) for r in conn.execute(select(cp.c.seq, cp.c.chain_hash).order_by(cp.c.seq))]
+            rows = conn.execute(select(cp.c.seq, cp.c.chain_hash).order_by(cp.c.seq))
+            return [(int(r[0]), r[1]) for r in rows]

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -26,7 +26,7 @@ from armstrace.adapters.io.readers import FileFormatError
 from armstrace.bootstrap import default_rejects_path, open_store
 from armstrace.domain.vocabulary import PARTY_KINDS
 from armstrace.entrypoints.cli.progress import progress_port
-from armstrace.services.importing import ImportReport, Importer, NothingToImport
+from armstrace.services.importing import Importer, ImportReport, NothingToImport
 from armstrace.services.ports import SystemClock
 from armstrace.services.summary import Summary, summarise
 from armstrace.services.verifying import VerifyReport, verify_ledger
@@ -154,7 +154,7 @@ def _print_summary(s: Summary, lang: str) -> None:
         term = PARTY_KINDS.get(kind)
         kinds.add_row(term.label(lang) if term else kind or "—", f"{count:,}")
     out.print(kinds)
-    states = Table(title="Holdings by state (top 12)" if not es else "Existencias por estado (12 principales)",
+    states = Table(title="Existencias por estado (12 principales)" if es else "Holdings by state (top 12)",
                    title_justify="left")
     for column in ("state", "weapons", "with state government", "with police units"):
         states.add_column(column, justify="left" if column == "state" else "right")
@@ -243,14 +243,14 @@ def version() -> None:
     out.print(__version__)
 
 
-class _user_errors:  # noqa: N801 - reads as a statement: `with _user_errors():`
+class _user_errors:
     """Turn the errors a user can cause into one clear line and exit status 2."""
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 _tb: object) -> bool:
+                 _tb: object) -> Literal[False]:
         if exc is None:
             return False
         if isinstance(exc, StoreUrlError | NothingToImport | FileFormatError | MappingError):

@@ -1,0 +1,5 @@
+"""``python -m armstrace`` runs the command line."""
+
+from armstrace.entrypoints.cli.main import main
+
+main()

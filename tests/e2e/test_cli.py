@@ -1,0 +1,109 @@
+"""The command line as a user runs it: real processes, real files, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tests.conftest import FIXTURES
+
+
+def armstrace(*args: str, cwd: Path, env: dict[str, str] | None = None,
+              timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k != "ARMSTRACE_DB"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "armstrace", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert words in result.stderr
+
+
+def test_import_then_verify_with_the_default_store(tmp_path: Path) -> None:
+    result = armstrace("import", str(FIXTURES / "michoacan"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "armstrace.db").exists()
+    assert "custody_events.csv" in result.stdout and "2 rejected rows" in result.stdout
+    assert "\x1b[" not in result.stdout + result.stderr  # piped: no colours, no progress bars
+    assert (tmp_path / "rejects-michoacan.csv").read_text(encoding="utf-8").count("\n") == 3
+    verified = armstrace("verify", cwd=tmp_path)
+    assert verified.returncode == 0 and "Ledger intact: 14 custody events" in verified.stdout
+
+
+def test_the_store_can_come_from_the_environment(tmp_path: Path) -> None:
+    db = tmp_path / "elsewhere.db"
+    result = armstrace("import", str(FIXTURES / "michoacan"), "-q", cwd=tmp_path,
+                       env={"ARMSTRACE_DB": f"sqlite:///{db}"})
+    assert result.returncode == 0 and db.exists() and not (tmp_path / "armstrace.db").exists()
+
+
+def test_tampering_by_sql_is_named_by_verify(tmp_path: Path) -> None:
+    armstrace("import", str(FIXTURES / "michoacan"), cwd=tmp_path)
+    with sqlite3.connect(tmp_path / "armstrace.db") as conn:
+        conn.execute("UPDATE custody_events SET to_party_id = 'P-MIC-SSP' WHERE event_id = 'E-10'")
+    result = armstrace("verify", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "LEDGER BROKEN" in result.stderr and "(E-10)" in result.stderr
+
+
+def test_user_mistakes_get_one_clear_line(tmp_path: Path) -> None:
+    assert_clean_failure(armstrace("import", str(tmp_path / "nope"), cwd=tmp_path), 2, "not a folder")
+    (tmp_path / "empty").mkdir()
+    assert_clean_failure(armstrace("import", str(tmp_path / "empty"), cwd=tmp_path), 2,
+                         "none of parties")
+    assert_clean_failure(armstrace("verify", "--db", "mysql://x@y/z", cwd=tmp_path), 2,
+                         "unsupported database")
+    assert_clean_failure(armstrace("verify", "--db", "postgresql://nobody@127.0.0.1:1/x",
+                                   cwd=tmp_path), 2, "cannot use the store")
+    bad = tmp_path / "latin1"
+    bad.mkdir()
+    (bad / "parties.csv").write_bytes("party_id,name,kind\nP-1,Policía,other\n".encode("latin-1"))
+    assert_clean_failure(armstrace("import", str(bad), cwd=tmp_path), 2, "not UTF-8")
+
+
+def test_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    shutil.copytree(FIXTURES / "michoacan", world)
+    items = ["item_id,manufacturer,serial,licence_id"]
+    events = ["event_id,event_type,occurred_at,item_id,from_party_id,to_party_id"]
+    for n in range(60_000):
+        items.append(f"X-{n},Colt,LE{n:06d},DSP5-050123")
+        events.append(f"X-E-{n},ship,2007-01-{n % 28 + 1:02d},X-{n},P-BUSH,P-SEDENA")
+    (world / "items.csv").write_text("\n".join(items) + "\n", encoding="utf-8")
+    (world / "custody_events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
+    db = tmp_path / "armstrace.db"
+    proc = subprocess.Popen([sys.executable, "-m", "armstrace", "import", str(world), "-q"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={k: v for k, v in os.environ.items() if k != "ARMSTRACE_DB"})
+    deadline = time.time() + 120
+    stored = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db, timeout=1) as conn:
+                stored = conn.execute("SELECT count(*) FROM custody_events").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if stored:
+            proc.send_signal(signal.SIGTERM)
+            break
+    _, err = proc.communicate(timeout=60)
+    if stored == 0:
+        pytest.fail("the import finished before it could be interrupted; make the file bigger")
+    assert proc.returncode == 130, err
+    assert "run the same import again" in err and "Traceback" not in err
+    assert armstrace("verify", cwd=tmp_path).returncode == 0
+    rerun = armstrace("import", str(world), cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM custody_events").fetchone()[0] == 60_000
+    assert "Ledger intact: 60,000" in armstrace("verify", cwd=tmp_path).stdout
