@@ -214,7 +214,11 @@ def reconcile_licence(
 
     ``chains`` maps each item registered under the licence to its events. Each
     count is of distinct items with at least one live event of that type
-    (``lost_or_stolen``: a loss or a theft).
+    (``lost_or_stolen``: a loss or a theft). Problems name the items that break
+    the flow: more registered or shipped than licensed, shipments under a licence
+    not approved, items never shipped (no ship nor receipt), shipped but never
+    received by the consignee, received with no shipment, received but never
+    passed on (unless lost, stolen or destroyed), and losses or thefts.
     """
     shipped = received = transferred = assigned = lost = destroyed = 0
     never_shipped = never_received = unshipped_receipt = stuck = 0
@@ -234,8 +238,10 @@ def reconcile_licence(
         lost += ls
         destroyed += d
         if not s:
-            never_shipped += 1
-            unshipped_receipt += r
+            if r:
+                unshipped_receipt += 1
+            else:
+                never_shipped += 1
         elif unreceived_ships(live):
             never_received += 1
         if r and not (tr or a or ls or d):
