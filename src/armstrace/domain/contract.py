@@ -45,8 +45,13 @@ class Column:
     refers_to: str | None = None  # "party", "licence", "item", "event"
     doc: str = ""
 
+    @property
+    def plain(self) -> bool:
+        """Free text or identifiers: taken as they are once the row has no control characters."""
+        return self.parse is _text or self.parse is _identifier
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True)
 class FileSchema:
     """One contract file: its name, key column, columns and the record it builds."""
 
@@ -59,6 +64,12 @@ class FileSchema:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def __post_init__(self) -> None:
+        # Precomputed once: validation runs per row, millions of times.
+        object.__setattr__(self, "_known", frozenset(self.column_names))
+        object.__setattr__(self, "_plan", tuple((c.name, c.parse, c.required, c.plain)
+                                                for c in self.columns))
 
 
 # ---------------------------------------------------------------- value readers
@@ -184,7 +195,7 @@ def _enum(terms: Mapping[str, v.Term], aliases: Mapping[str, str] | None = None)
     allowed = ", ".join(terms)
 
     def parse(value: str) -> str:
-        code = lookup.get(_fold(value))
+        code = lookup.get(value) or lookup.get(_fold(value))
         if code is None:
             raise ValueProblem(f"not one of: {allowed}")
         return code
@@ -349,24 +360,33 @@ def validate_row(schema: FileSchema, row: Mapping[str, str | None]) -> RowResult
     """
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    for column in schema.columns:
-        raw = row.get(column.name)
-        if raw is None or not raw.strip():
-            if column.required:
-                problems.append(Problem(column.name, "required but empty"))
-            values[column.name] = None
+    clean = _CONTROL.search("".join([v for v in row.values() if v])) is None
+    for name, parse, required, plain in schema._plan:  # type: ignore[attr-defined]
+        raw = row.get(name)
+        if not raw or raw.isspace():
+            if required:
+                problems.append(Problem(name, "required but empty"))
+            values[name] = None
             continue
+        if clean and plain:
+            if parse is _text:
+                values[name] = raw
+                continue
+            stripped = raw.strip()
+            if len(stripped) <= 200:
+                values[name] = stripped
+                continue
         try:
-            values[column.name] = column.parse(raw if column.parse is _text else raw.strip())
+            values[name] = parse(raw if parse is _text else raw.strip())
         except ValueProblem as exc:
-            problems.append(Problem(column.name, str(exc), raw))
+            problems.append(Problem(name, str(exc), raw))
     if not problems:
         problems.extend(schema.check(values))
     if problems:
         return RowResult(None, problems)
-    known = schema.column_names
-    extra = {k: val for k, val in row.items() if k not in known and val not in (None, "")}
-    bad_extra = [k for k, val in extra.items() if val is not None and _CONTROL.search(val)]
-    if bad_extra:
-        return RowResult(None, [Problem(k, "contains a control character") for k in bad_extra])
-    return RowResult(schema.build(**values, extra=dict(sorted(extra.items()))), [])
+    known = schema._known  # type: ignore[attr-defined]
+    extra = {k: val for k, val in row.items() if k not in known and val}
+    if extra and not clean:
+        return RowResult(None, [Problem(k, "contains a control character") for k, val in extra.items()
+                                if val is not None and _CONTROL.search(val)])
+    return RowResult(schema.build(**values, extra=dict(sorted(extra.items())) if extra else {}), [])

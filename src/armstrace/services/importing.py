@@ -26,7 +26,7 @@ from armstrace.adapters.io.mappings import ColumnMapping
 from armstrace.adapters.io.readers import RowReader, SourceFile, find_sources
 from armstrace.domain.contract import SCHEMA_BY_NAME, SCHEMAS, FileSchema, Problem, validate_row
 from armstrace.domain.custody import sequence_problems
-from armstrace.domain.ledger import canonical_row, encode_extra, link_rows
+from armstrace.domain.ledger import encode_extra, link_rows
 from armstrace.domain.records import CustodyEvent
 from armstrace.services.ports import Clock, Progress, no_progress
 
@@ -336,11 +336,11 @@ class Importer:
 
     def _append(self, staging: EventStaging, report: FileReport, leave_out: set[int]) -> None:
         """Link the accepted events onto the chain in time order, one committed batch at a time."""
-        batch: list[CustodyEvent] = []
-        for number, event in staging.in_time_order():
-            if number in leave_out:
+        batch: list[tuple[Any, ...]] = []
+        for row in staging.in_time_order():
+            if row[0] in leave_out:
                 continue
-            batch.append(event)
+            batch.append(row[1:])
             if len(batch) >= EVENT_BATCH:
                 self._append_batch(batch)
                 report.taken += len(batch)
@@ -350,30 +350,22 @@ class Importer:
             self._append_batch(batch)
             report.taken += len(batch)
 
-    def _append_batch(self, events: list[CustodyEvent]) -> None:
+    def _append_batch(self, events: list[tuple[Any, ...]]) -> None:
+        """Append staged rows (event fields in canonical order, extra as JSON text)."""
+        run_id, recorded_at = self.report.run_id, self.recorded_at
         for _attempt in range(20):
             try:
                 with self.store.transaction() as conn:
                     self.store.lock_chain(conn)
                     seq, previous = self.store.chain_tail(conn)
-                    canon = [canonical_row(e, seq + i + 1, self.recorded_at)
-                             for i, e in enumerate(events)]
-                    rows = [_chain_row(row, content, chained, self.report.run_id)
+                    canon = [(seq + i, recorded_at, *fields) for i, fields in enumerate(events, start=1)]
+                    rows = [(*row, content, chained, run_id)
                             for row, content, chained in link_rows(canon, previous)]
-                    self.store.append_events(conn, rows, self.report.run_id, self.recorded_at)
+                    self.store.append_events(conn, rows, run_id, recorded_at)
                 return
             except ChainConflict:
                 continue
         raise ChainConflict("the ledger kept moving under this import; try again")
-
-
-def _chain_row(row: tuple[Any, ...], content: str, chained: str, run_id: str) -> dict[str, Any]:
-    return {
-        "seq": row[0], "recorded_at": row[1], "event_id": row[2], "event_type": row[3],
-        "occurred_at": row[4], "item_id": row[5], "from_party_id": row[6], "to_party_id": row[7],
-        "region": row[8], "document_ref": row[9], "corrects_event_id": row[10], "extra": row[11],
-        "content_hash": content, "chain_hash": chained, "import_run_id": run_id,
-    }
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

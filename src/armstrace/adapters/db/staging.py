@@ -8,11 +8,13 @@ any store backend, and throw the scratch file away afterwards.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from armstrace.domain.ledger import encode_extra
 from armstrace.domain.records import CustodyEvent
@@ -24,8 +26,6 @@ _COLUMNS = ("row_no", "event_id", "event_type", "occurred_at", "item_id", "from_
 
 
 def _event(row: tuple[object, ...]) -> StagedEvent:
-    import json
-
     extra = json.loads(str(row[10])) if row[10] else {}
     values = [None if v is None else str(v) for v in row[1:10]]
     return int(str(row[0])), CustodyEvent(
@@ -106,6 +106,6 @@ class EventStaging:
         if group and current is not None:
             yield current, group
 
-    def in_time_order(self) -> Iterator[StagedEvent]:
-        for row in self.db.execute("SELECT * FROM staged ORDER BY occurred_at, row_no"):
-            yield _event(row)
+    def in_time_order(self) -> Iterator[tuple[Any, ...]]:
+        """Rows as (row_no, event_id, ..., extra JSON): already the canonical field order."""
+        yield from self.db.execute("SELECT * FROM staged ORDER BY occurred_at, row_no")
