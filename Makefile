@@ -32,3 +32,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+
+docs: install
+	$(BIN)/python -m armstrace.entrypoints.cli.docs > docs/cli.md

@@ -107,3 +107,12 @@ def test_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it(tmp_pa
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM custody_events").fetchone()[0] == 60_000
     assert "Ledger intact: 60,000" in armstrace("verify", cwd=tmp_path).stdout
+
+
+def test_every_command_is_documented_with_its_current_help() -> None:
+    from armstrace.entrypoints.cli.docs import command_names, render
+
+    reference = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    for name in command_names():
+        assert f"### armstrace {name}\n" in reference
+    assert reference.strip() == render().strip(), "docs/cli.md is stale: run `make docs`"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from armstrace.adapters.db.store import SqlStore
 from armstrace.domain.reconciliation import custody_gaps, holdings, reconcile_licence
-from armstrace.domain.records import Licence
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +55,9 @@ def summarise(store: SqlStore, *, as_of: str | None = None) -> Summary:
             for gap in custody_gaps(events, kinds, as_of):
                 gap_parties[gap.kind][gap.party_id or "unknown"] += 1
         licence = licences.get(licence_id) if licence_id else None
-        if licence is None:
-            licence = Licence(licence_id or "(no licence)", "", "")
-        rec = reconcile_licence(licence, chains)
-        problems.extend(f"{rec.licence_id}: {p}" for p in rec.problems)
+        if licence is not None:  # items recorded without a licence have nothing to reconcile against
+            rec = reconcile_licence(licence, chains)
+            problems.extend(f"{rec.licence_id}: {p}" for p in rec.problems)
 
     def region_of(party_id: str) -> str | None:
         info = parties.get(party_id)
