@@ -1,0 +1,1 @@
+"""Published reference figures and state boundaries, packaged for run-time use."""
