@@ -1,0 +1,186 @@
+"""The ground truth agrees with the world it describes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from armstrace.simulate import generate_world
+from armstrace.simulate.notations import NOTHING_READABLE, SERIAL_LABELS, UNREADABLE_MARKS
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    generate_world(out, seed=5, scale="small")
+    return out
+
+
+def test_every_recovery_has_one_truth_row(world: Path) -> None:
+    recs = read(world / "recoveries.csv")
+    truth = read(world / "truth" / "truth_recoveries.csv")
+    assert [r["recovery_id"] for r in recs] == [t["recovery_id"] for t in truth]
+
+
+def test_licensed_recoveries_point_at_diverted_items(world: Path) -> None:
+    items = {i["item_id"]: i for i in read(world / "items.csv")}
+    item_truth = {t["item_id"]: t for t in read(world / "truth" / "truth_items.csv")}
+    parties = {p["party_id"] for p in read(world / "parties.csv")}
+    recs = {r["recovery_id"]: r for r in read(world / "recoveries.csv")}
+    assert set(item_truth) == set(items)
+    licensed = 0
+    for t in read(world / "truth" / "truth_recoveries.csv"):
+        if t["licensed"] == "no":
+            assert t["item_id"] == "" and t["true_last_custodian_id"] == ""
+            continue
+        licensed += 1
+        item = items[t["item_id"]]
+        assert item["serial"] == t["true_serial"]
+        it = item_truth[t["item_id"]]
+        assert it["diverted"] == "yes"
+        assert t["true_last_custodian_id"] == it["diverted_from_party_id"]
+        assert t["true_last_custodian_id"] in parties
+        assert t["documented_last_custodian_id"] in parties
+        assert recs[t["recovery_id"]]["recovered_on"] > it["diverted_on"]
+    assert licensed > 0
+
+
+def test_never_licensed_recoveries_are_the_majority(world: Path) -> None:
+    truth = read(world / "truth" / "truth_recoveries.csv")
+    never = sum(t["licensed"] == "no" for t in truth)
+    assert never > 0.9 * len(truth)
+    origins = {t["origin"] for t in truth}
+    assert {"diverted", "retail_near_licensed", "us_retail", "serial_collision"} <= origins
+
+
+def test_duplicates_repeat_an_earlier_seizure(world: Path) -> None:
+    recs = {r["recovery_id"]: r for r in read(world / "recoveries.csv")}
+    truth = {t["recovery_id"]: t for t in read(world / "truth" / "truth_recoveries.csv")}
+    dups = [t for t in truth.values() if t["duplicate_of"]]
+    assert dups
+    for d in dups:
+        orig = truth[d["duplicate_of"]]
+        assert not orig["duplicate_of"]
+        assert orig["true_serial"] == d["true_serial"] and orig["item_id"] == d["item_id"]
+        assert recs[d["recovery_id"]]["region"] == recs[d["duplicate_of"]]["region"]
+
+
+def test_diverted_items_name_a_holder_and_kind(world: Path) -> None:
+    parties = {p["party_id"] for p in read(world / "parties.csv")}
+    events = read(world / "custody_events.csv")
+    reported = {(e["item_id"], e["event_type"]) for e in events
+                if e["event_type"] in ("loss", "theft")}
+    kinds = defaultdict(int)
+    for t in read(world / "truth" / "truth_items.csv"):
+        if t["diverted"] == "no":
+            assert not t["diverted_from_party_id"] and not t["diversion_kind"]
+            continue
+        kinds[t["diversion_kind"]] += 1
+        assert t["diverted_from_party_id"] in parties
+        if t["diversion_kind"] != "silent":
+            assert (t["item_id"], t["diversion_kind"]) in reported
+    assert kinds["silent"] > kinds["loss"] + kinds["theft"] > 0
+    manifest = json.loads((world / "truth" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["diversion"]["hot_custodians"]
+    assert "MX-MIC" in manifest["diversion"]["states_without_assignment_records"]
+
+
+def test_states_without_assignment_records_record_none(world: Path) -> None:
+    manifest = json.loads((world / "truth" / "manifest.json").read_text(encoding="utf-8"))
+    silent = {s.split("-")[1] for s in manifest["diversion"]["states_without_assignment_records"]}
+    for e in read(world / "custody_events.csv"):
+        if e["event_type"] == "assign":
+            assert e["from_party_id"].split("-")[2] not in silent
+
+
+def test_planted_split_and_decoys(world: Path) -> None:
+    licences = {lic["licence_id"]: lic for lic in read(world / "licences.csv")}
+    groups: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in read(world / "truth" / "truth_splits.csv"):
+        groups[row["group_id"]].append(row)
+    kinds = {rows[0]["kind"] for rows in groups.values()}
+    assert kinds == {"split", "decoy"}
+    for rows in groups.values():
+        lics = [licences[r["licence_id"]] for r in rows]
+        threshold = Decimal(rows[0]["threshold_usd"])
+        total = sum(Decimal(lic["value_usd"]) for lic in lics)
+        assert len({lic["purchase_order"] for lic in lics}) == 1
+        assert len({lic["exporter_id"] for lic in lics}) == 1
+        if rows[0]["kind"] == "split":
+            assert len(lics) >= 2 and total > threshold
+            assert all(Decimal(lic["value_usd"]) < threshold for lic in lics)
+        elif len(lics) > 1:
+            assert total < threshold
+        else:
+            assert total > threshold
+    # Ordinary licences never share a purchase order.
+    planted = {r["licence_id"] for rows in groups.values() for r in rows}
+    pos = [lic["purchase_order"] for lid, lic in licences.items() if lid not in planted]
+    assert len(pos) == len(set(pos))
+
+
+def test_damage_kinds_show_in_the_written_rows(world: Path) -> None:
+    recs = {r["recovery_id"]: r for r in read(world / "recoveries.csv")}
+    seen: set[str] = set()
+    labels = tuple(lab.lower() for lab in SERIAL_LABELS)
+    for t in read(world / "truth" / "truth_recoveries.csv"):
+        r = recs[t["recovery_id"]]
+        kinds = set(t["damage"].split(";")) - {""}
+        seen |= kinds
+        serial = r["serial"]
+        if not kinds:
+            assert serial == t["true_serial"] and r["manufacturer"] == t["true_manufacturer"]
+            assert r["model"] == t["true_model"]
+        if "lowercase" in kinds:
+            assert any(c.islower() for c in serial)
+        if "space" in kinds:
+            assert " " in serial
+        if "dash" in kinds:
+            assert "-" in serial
+        if "label" in kinds:
+            assert serial.lower().startswith(labels)
+        if "unreadable" in kinds:
+            assert any(m in serial for m in UNREADABLE_MARKS)
+        if "obliterated" in kinds:
+            assert r["serial_obliterated"] == "yes" and serial in NOTHING_READABLE
+        if "partial_obliteration" in kinds:
+            assert r["serial_obliterated"] == "partial"
+            assert any(m in serial for m in UNREADABLE_MARKS)
+        if "serial_missing" in kinds:
+            assert serial == ""
+        if "maker_missing" in kinds:
+            assert r["manufacturer"] == ""
+        if "calibre_missing" in kinds:
+            assert r["calibre"] == ""
+        if "model_missing" in kinds:
+            assert r["model"] == ""
+        if "prefix_dropped" in kinds or "zeros_lost" in kinds:
+            assert t["true_serial"] not in serial.upper()
+    expected = {
+        "lookalike", "substitution", "transposition", "insertion", "deletion",
+        "prefix_dropped", "zeros_lost", "unreadable", "partial_obliteration", "obliterated",
+        "serial_missing", "space", "dash", "label", "lowercase", "maker_alias", "maker_typo",
+        "maker_missing", "model_loose", "model_missing", "calibre_notation", "calibre_missing",
+    }
+    assert expected <= seen
+
+
+def test_error_counts_go_beyond_two_edits(world: Path) -> None:
+    char_kinds = {"lookalike", "substitution", "transposition", "insertion", "deletion",
+                  "prefix_dropped", "zeros_lost", "unreadable"}
+    counts = defaultdict(int)
+    for t in read(world / "truth" / "truth_recoveries.csv"):
+        counts[len(set(t["damage"].split(";")) & char_kinds)] += 1
+    total = sum(counts.values())
+    assert counts[0] > total / 3  # a good share needs no edit at all
+    assert counts[1] and counts[2] and counts[3]
