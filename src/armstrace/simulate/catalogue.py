@@ -121,7 +121,7 @@ MODELS: tuple[Model, ...] = (
     Model("SW", "M&P9", "9x19mm", "pistol", fmt("HSK", "HSK", 4, style="rollover"), "pistol",
           price=(600, 700), years=(2006, 2030), licence_weight=6, retail_weight=6,
           loose=("MP9", "M&P", "M P 9", "M&P 9MM")),
-    Model("SW", "M&P40", ".40 S&W", "pistol", fmt("HRT", "HRT", 4, style="rollover"), "pistol",
+    Model("SW", "M&P40", ".40 S&W", "pistol", fmt("RAH", "RAH", 4, style="rollover"), "pistol",
           price=(600, 700), years=(2006, 2030), licence_weight=2, retail_weight=2,
           loose=("MP40", "M&P", "M&P 40")),
     Model("SIG", "SIG516", "5.56x45mm", "rifle", fmt("SV", "SV", 5, style="rollover"), "ar",

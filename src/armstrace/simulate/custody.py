@@ -23,6 +23,7 @@ from datetime import date
 from typing import Protocol
 
 from armstrace.simulate.catalogue import MAKERS
+from armstrace.simulate.draws import Weighted
 from armstrace.simulate.licences import LicencePlan
 from armstrace.simulate.parties import SEDENA, WAREHOUSE, Cast, StateCast
 from armstrace.simulate.recoveries import RecoveryMaker, Seized
@@ -36,8 +37,10 @@ P_BROKER_TRANSIT = 0.06  # default when the rates do not name the broker
 P_DESTROYED = 0.03
 P_CORRECTION = 0.005
 P_RECOVERED = 0.75  # share of diverted weapons later seized (if within the world)
-DIVERSION_KINDS = ("silent", "loss", "theft")
-DIVERSION_KIND_W = (65, 15, 20)
+P_ARMORY_THEFT = 0.004  # times the holder's rate: chance a whole batch is stolen at once
+DIVERSION_PICK = Weighted(("silent", "loss", "theft"), (65, 15, 20))
+# Holders whose leaked weapons mostly turn up in their own state.
+LOCAL_KINDS = frozenset({"state_government", "state_police", "municipal_police"})
 
 # An event waiting to be sorted: (day, minute or -1 for a date, seq, type, item,
 # from, to, region, document, seq of the corrected event or -1).
@@ -129,6 +132,7 @@ class Ledger:
             eu_day = transfer_day + rng.randint(1, 7)
             eu_receipt = rng.random() < P_STATE_RECEIPT_RECORDED
             batch_left = 0
+            batch_theft = 0
             unit = ""
             assign_day = 0
             assign_recorded = False
@@ -148,8 +152,8 @@ class Ledger:
                 if via_broker:
                     if rng.random() < self.rates.get(plan.consignee_id, P_BROKER_TRANSIT):
                         self._fate(rng, plan, item, serial, plan.consignee_id,
-                                   plan.consignee_id, "MX-CMX", broker_day, broker_day,
-                                   add, forced=True)
+                                   plan.consignee_id, broker_region, broker_day, add,
+                                   forced=True)
                         continue
                     add(broker_day, -1, "transfer", item, plan.consignee_id, SEDENA, broker_region,
                         self._doc("REM", broker_day))
@@ -161,6 +165,7 @@ class Ledger:
                     add(eu_day, -1, "receive", item, "", plan.end_user_id, eu_region,
                         transfer_doc)
                 holder, documented, start = plan.end_user_id, plan.end_user_id, eu_day
+                theft_day = 0
                 if state is not None and rng.random() >= P_KEPT_BY_STATE:
                     if batch_left <= 0:
                         batch_left = rng.randint(10, 60)
@@ -169,13 +174,16 @@ class Ledger:
                         assign_recorded = (state.iso not in self.silent_states
                                            and rng.random() < P_ASSIGNMENT_RECORDED)
                         assign_doc = self._doc(f"RESGUARDO/{state.code}", assign_day)
+                        batch_theft = 0
+                        if rng.random() < self.rates.get(unit, 0.05) * P_ARMORY_THEFT:
+                            batch_theft = assign_day + 90 + int(rng.expovariate(1 / 1200))
                     batch_left -= 1
-                    holder, start = unit, assign_day
+                    holder, start, theft_day = unit, assign_day, batch_theft
                     if assign_recorded:
                         documented = unit
                         start = self._assign(rng, state, item, unit, assign_day, assign_doc, add)
-                self._fate(rng, plan, item, serial, holder, documented, eu_region, start,
-                           start, add)
+                self._fate(rng, plan, item, serial, holder, documented, eu_region, start, add,
+                           theft_day=theft_day)
             pos += size
         self._flush(evs)
 
@@ -196,19 +204,25 @@ class Ledger:
         return fix_day
 
     def _fate(self, rng: random.Random, plan: LicencePlan, item: str, serial: str,
-              holder: str, documented: str, region: str, start: int, doc_day: int,
-              add: _Add, *, forced: bool = False) -> None:
-        """Decide diversion, destruction and recovery of one item; write its truth."""
+              holder: str, documented: str, region: str, start: int, add: _Add, *,
+              forced: bool = False, theft_day: int = 0) -> None:
+        """Decide diversion, destruction and recovery of one item; write its truth.
+
+        ``forced`` is a loss in transit at a broker (silent, at once); ``theft_day``
+        is an armoury robbery that takes most of an assignment batch on one day.
+        """
         rate = 1.0 if forced else self.rates.get(holder, 0.05)
         holder_region = self.cast.region_of.get(holder) or region
         div_day = 0
         kind = ""
-        if rng.random() < rate:
+        if theft_day and rng.random() < 0.85:
+            div_day, kind = max(theft_day, start + 1), "theft"
+        elif rng.random() < rate:
             div_day = start + 1 if forced else start + 10 + int(rng.expovariate(1 / 900))
-            if div_day >= self.world_end:
-                div_day = 0
+            kind = "silent" if forced else DIVERSION_PICK.pick(rng)
+        if div_day >= self.world_end:
+            div_day = 0
         if div_day:
-            kind = "silent" if forced else rng.choices(DIVERSION_KINDS, DIVERSION_KIND_W)[0]
             self.stats.diverted += 1
             self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
             if kind != "silent":
@@ -223,7 +237,9 @@ class Ledger:
                     self.stats.recovered += 1
                     seized = Seized(plan.model, serial, plan.model.serial.prefix_len(serial),
                                     item, "diverted", holder, documented)
-                    self.recoveries.licensed(rng, rec_day, holder_region, seized)
+                    local = self.cast.kind_of.get(holder) in LOCAL_KINDS
+                    self.recoveries.licensed(rng, rec_day, holder_region if local else "",
+                                             seized)
             return
         final = holder
         if rng.random() < P_DESTROYED:

@@ -91,6 +91,9 @@ class Sinks:
 
     def __init__(self, out_dir: Path, *, spanish_recoveries: bool) -> None:
         truth = out_dir / "truth"
+        # A previous run in the other language must not leave a second recoveries file.
+        stale = out_dir / ("recoveries.csv" if spanish_recoveries else "recuperaciones.csv")
+        stale.unlink(missing_ok=True)
         self.parties = Table(out_dir / "parties.csv", PARTY_COLUMNS)
         self.licences = Table(out_dir / "licences.csv", LICENCE_COLUMNS)
         self.items = Table(out_dir / "items.csv", ITEM_COLUMNS)
