@@ -184,3 +184,13 @@ def test_error_counts_go_beyond_two_edits(world: Path) -> None:
     total = sum(counts.values())
     assert counts[0] > total / 3  # a good share needs no edit at all
     assert counts[1] and counts[2] and counts[3]
+
+
+def test_some_seizures_take_several_weapons(world: Path) -> None:
+    truth = {t["recovery_id"]: t for t in read(world / "truth" / "truth_recoveries.csv")}
+    groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for r in read(world / "recoveries.csv"):
+        t = truth[r["recovery_id"]]
+        if not t["duplicate_of"] and r["circumstance"] in ("cache", "raid"):
+            groups[(r["case_ref"], r["recovered_on"], r["region"])].add(t["true_serial"])
+    assert any(len(serials) > 2 for serials in groups.values())

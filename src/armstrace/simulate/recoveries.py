@@ -30,6 +30,7 @@ from armstrace.simulate.writer import Sinks
 P_DUPLICATE = 0.035
 P_SECOND_DUPLICATE = 0.2
 P_COLLISION = 0.03
+P_SEVERAL = 0.35  # raids and caches that yield more than one weapon
 P_NEAR = 0.35  # retail weapons of a licensed series numbered close to a licensed block
 RELEASE_SPREAD = 200  # larger spreads held-back rows further through the file
 CIRCUMSTANCES = ("crime_scene", "checkpoint", "raid", "cache", "surrender", "other")
@@ -108,14 +109,30 @@ class RecoveryMaker:
         self._emit(rng, day, region, seized, licensed=True)
 
     def never_licensed(self, n: int) -> None:
-        """Write ``n`` recoveries of weapons that never had an export licence."""
+        """Write ``n`` recoveries of weapons that never had an export licence.
+
+        Raids and caches often yield several weapons under one case: those extra
+        weapons share the date, place, agency and case number of the first.
+        """
         rng = self.rng
-        for _ in range(n):
+        left = n
+        while left > 0:
             day = self._day(rng)
-            seized = self._crime_gun(rng)
-            self._emit(rng, day, self._region(rng), seized, licensed=False)
-            self.never_licensed_written += 1
+            row = self._emit(rng, day, self._region(rng), self._crime_gun(rng), licensed=False)
+            left -= 1
+            if row.circ in ("cache", "raid") and rng.random() < P_SEVERAL:
+                year = year_of(day)
+                for _ in range(min(left, 1 + below(rng, 6))):
+                    if self._years.get(year, 0) > 0:
+                        self._years[year] -= 1
+                    seized = self._crime_gun(rng)
+                    reading = read_weapon(rng, seized.model, seized.serial, seized.prefix_len,
+                                          MAKERS[seized.model.maker].name)
+                    self._write(rng, _Row(day, row.spot, row.agency, row.case, row.circ,
+                                          reading, seized, ""))
+                    left -= 1
             self._release(rng)
+        self.never_licensed_written += n
 
     # -- never-licensed weapons ---------------------------------------------
     def _day(self, rng: random.Random) -> int:
@@ -210,7 +227,7 @@ class RecoveryMaker:
         return self._region_pick.pick(rng)
 
     def _emit(self, rng: random.Random, day: int, region: str, seized: Seized,
-              *, licensed: bool) -> None:
+              *, licensed: bool) -> _Row:
         spot = pick(rng, self.spots[region])
         circ = self._circ.pick(rng)
         agency = self._agency(rng, day, spot)
@@ -224,6 +241,7 @@ class RecoveryMaker:
             self._pending.append(row)
         else:
             self._write(rng, row)
+        return row
 
     def _release(self, rng: random.Random) -> None:
         """Now and then write one held-back row (licensed seizure or duplicate)."""
