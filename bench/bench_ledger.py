@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.world import write_world  # noqa: E402
+from bench.world import write_world
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -109,7 +109,8 @@ def main() -> None:
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        print(f"\n{events:,} custody events ({counts['weapons']:,} weapons, {counts['licences']:,} licences)\n")
+        print(f"\n{events:,} custody events ({counts['weapons']:,} weapons, "
+              f"{counts['licences']:,} licences)\n")
         print("| backend | phase | seconds | events/s | peak memory (MB) | time vs raw load |")
         print("|---|---|---:|---:|---:|---:|")
         for backend, name, r in rows:

@@ -48,6 +48,15 @@ def test_different_events_never_share_an_encoding(a: CustodyEvent, b: CustodyEve
     assert (canonical_bytes(ra) == canonical_bytes(rb)) == (ra == rb)
 
 
+@given(events, st.integers(1, 10**12))
+def test_the_fast_encoder_writes_exactly_the_reference_text(event: CustodyEvent, seq: int) -> None:
+    from armstrace.domain.ledger import _encode, _reference_encode
+
+    row = canonical_row(event, seq, "2026-01-01T00:00:00Z")
+    assert _encode(row) == _reference_encode(row)
+    assert _encode(list(row)) == _reference_encode(row)
+
+
 @given(events)
 def test_encoding_is_deterministic_and_compact(event: CustodyEvent) -> None:
     row = canonical_row(event, 7, "2026-01-01T00:00:00Z")

@@ -390,3 +390,4 @@ def validate_row(schema: FileSchema, row: Mapping[str, str | None]) -> RowResult
         return RowResult(None, [Problem(k, "contains a control character") for k, val in extra.items()
                                 if val is not None and _CONTROL.search(val)])
     return RowResult(schema.build(**values, extra=dict(sorted(extra.items())) if extra else {}), [])
+

@@ -32,6 +32,7 @@ from armstrace.services.ports import Clock, Progress, no_progress
 
 BATCH = 5_000
 EVENT_BATCH = 20_000
+BULK_FROM = 100_000
 ITEM_GROUP = 2_000
 ORDER = [s.name for s in SCHEMAS]
 REJECT_COLUMNS = ("file", "row", "column", "reason", "value")
@@ -335,37 +336,64 @@ class Importer:
         return problems
 
     def _append(self, staging: EventStaging, report: FileReport, leave_out: set[int]) -> None:
-        """Link the accepted events onto the chain in time order, one committed batch at a time."""
+        """Link the accepted events onto the chain in time order.
+
+        A small import commits batch by batch. A bulk one (at least BULK_FROM new
+        events, and more than the ledger already holds) runs in one transaction
+        that drops the ledger's secondary indexes and rebuilds them at the end:
+        several times faster, and just as safe, since an interruption rolls the
+        whole append back and the next run does it again.
+        """
+        accepted = staging.count - len(leave_out)
+        bulk = accepted >= BULK_FROM and accepted > self.store.count("custody_events")
+        if not bulk:
+            self._append_rows(staging, report, leave_out, None)
+            return
+        with self.store.transaction() as conn:
+            self.store.lock_chain(conn)
+            self.store.drop_event_indexes(conn)
+            self._append_rows(staging, report, leave_out, conn)
+            self.progress("rebuilding ledger indexes", 0, None)
+            self.store.create_event_indexes(conn)
+
+    def _append_rows(self, staging: EventStaging, report: FileReport, leave_out: set[int],
+                     conn: Connection | None) -> None:
         batch: list[tuple[Any, ...]] = []
         for row in staging.in_time_order():
             if row[0] in leave_out:
                 continue
             batch.append(row[1:])
             if len(batch) >= EVENT_BATCH:
-                self._append_batch(batch)
+                self._append_batch(batch, conn)
                 report.taken += len(batch)
                 self.progress("appending to the ledger", report.taken, staging.count)
                 batch = []
         if batch:
-            self._append_batch(batch)
+            self._append_batch(batch, conn)
             report.taken += len(batch)
 
-    def _append_batch(self, events: list[tuple[Any, ...]]) -> None:
-        """Append staged rows (event fields in canonical order, extra as JSON text)."""
-        run_id, recorded_at = self.report.run_id, self.recorded_at
+    def _append_batch(self, events: list[tuple[Any, ...]], conn: Connection | None) -> None:
+        """Append staged rows (event fields in canonical order, extra as JSON text),
+        in the bulk transaction ``conn`` or in a transaction of their own."""
+        if conn is not None:
+            self._link_and_store(conn, events)
+            return
         for _attempt in range(20):
             try:
-                with self.store.transaction() as conn:
-                    self.store.lock_chain(conn)
-                    seq, previous = self.store.chain_tail(conn)
-                    canon = [(seq + i, recorded_at, *fields) for i, fields in enumerate(events, start=1)]
-                    rows = [(*row, content, chained, run_id)
-                            for row, content, chained in link_rows(canon, previous)]
-                    self.store.append_events(conn, rows, run_id, recorded_at)
+                with self.store.transaction() as own:
+                    self.store.lock_chain(own)
+                    self._link_and_store(own, events)
                 return
             except ChainConflict:
                 continue
         raise ChainConflict("the ledger kept moving under this import; try again")
+
+    def _link_and_store(self, conn: Connection, events: list[tuple[Any, ...]]) -> None:
+        run_id, recorded_at = self.report.run_id, self.recorded_at
+        seq, previous = self.store.chain_tail(conn)
+        canon = [(seq + i, recorded_at, *fields) for i, fields in enumerate(events, start=1)]
+        rows = [(*row, content, chained, run_id) for row, content, chained in link_rows(canon, previous)]
+        self.store.append_events(conn, rows, run_id, recorded_at)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

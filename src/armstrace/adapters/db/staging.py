@@ -25,13 +25,11 @@ _COLUMNS = ("row_no", "event_id", "event_type", "occurred_at", "item_id", "from_
             "to_party_id", "region", "document_ref", "corrects_event_id", "extra")
 
 
-def _event(row: tuple[object, ...]) -> StagedEvent:
-    extra = json.loads(str(row[10])) if row[10] else {}
-    values = [None if v is None else str(v) for v in row[1:10]]
-    return int(str(row[0])), CustodyEvent(
-        values[0] or "", values[1] or "", values[2] or "", values[3] or "",
-        values[4], values[5], values[6], values[7], values[8], extra,
-    )
+def _event(row: tuple[Any, ...]) -> StagedEvent:
+    (number, event_id, event_type, occurred_at, item_id, from_party, to_party, region, document,
+     corrects, extra) = row
+    return number, CustodyEvent(event_id, event_type, occurred_at, item_id, from_party, to_party,
+                                region, document, corrects, json.loads(extra) if extra else {})
 
 
 class EventStaging:

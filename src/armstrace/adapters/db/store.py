@@ -200,6 +200,16 @@ class SqlStore:
         conn.execute(t.ledger_checkpoints.insert(), {"seq": last[0], "chain_hash": last[13],
                                                      "recorded_at": recorded_at, "import_run_id": run_id})
 
+    def drop_event_indexes(self, conn: Connection) -> None:
+        """For a bulk append, inside its transaction: rebuilt by ``create_event_indexes``."""
+        for name, _column, _unique in t.EVENT_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+    def create_event_indexes(self, conn: Connection) -> None:
+        for name, column, unique in t.EVENT_INDEXES:
+            kind = "UNIQUE INDEX" if unique else "INDEX"
+            conn.exec_driver_sql(f"CREATE {kind} IF NOT EXISTS {name} ON custody_events ({column})")
+
     @property
     def _mark(self) -> str:
         return "?" if self.backend == "sqlite" else "%s"

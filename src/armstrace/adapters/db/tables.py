@@ -85,7 +85,7 @@ custody_events = Table(
     "custody_events", metadata,
     Column("seq", SEQ, primary_key=True, autoincrement=False),
     Column("recorded_at", WHEN, nullable=False),
-    Column("event_id", ID, nullable=False, unique=True),
+    Column("event_id", ID, nullable=False),
     Column("event_type", String(20), nullable=False),
     Column("occurred_at", WHEN, nullable=False),
     Column("item_id", ID, nullable=False),
@@ -98,8 +98,16 @@ custody_events = Table(
     Column("content_hash", HASH, nullable=False),
     Column("chain_hash", HASH, nullable=False),
     Column("import_run_id", String(40)),
+    # Named indexes, not column constraints, so a bulk load can rebuild them.
+    Index("ux_custody_events_event_id", "event_id", unique=True),
     Index("ix_custody_events_item_id", "item_id"),
 )
+
+# Secondary indexes of the ledger: (name, column, unique). A bulk append drops and
+# rebuilds them inside its transaction; building an index once is far cheaper than
+# a million random inserts into it.
+EVENT_INDEXES = (("ux_custody_events_event_id", "event_id", True),
+                 ("ix_custody_events_item_id", "item_id", False))
 
 # Chain heads written after each committed batch: they let verify notice a
 # truncated chain (rows deleted from the end), which the chain alone cannot.

@@ -73,7 +73,7 @@ def upgrade() -> None:
         "custody_events",
         sa.Column("seq", SEQ, primary_key=True, autoincrement=False),
         sa.Column("recorded_at", WHEN, nullable=False),
-        sa.Column("event_id", ID, nullable=False, unique=True),
+        sa.Column("event_id", ID, nullable=False),
         sa.Column("event_type", sa.String(20), nullable=False),
         sa.Column("occurred_at", WHEN, nullable=False),
         sa.Column("item_id", ID, nullable=False),
@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("chain_hash", HASH, nullable=False),
         sa.Column("import_run_id", sa.String(40)),
     )
+    op.create_index("ux_custody_events_event_id", "custody_events", ["event_id"], unique=True)
     op.create_index("ix_custody_events_item_id", "custody_events", ["item_id"])
     op.create_table(
         "ledger_checkpoints",
