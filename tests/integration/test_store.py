@@ -99,7 +99,7 @@ def test_verify_names_the_event_edited_by_sql(store: SqlStore, tmp_path: Path, c
     run_import(store, FIXTURES / "michoacan", tmp_path)
     assert verify_ledger(store).ok
     value = {"to_party_id": "P-MIC-SSP", "occurred_at": "2006-06-30",
-             "chain_hash": "0" * 64}[column]
+             "chain_hash": bytes(32)}[column]
     with store.engine.begin() as conn:
         conn.execute(text(f"UPDATE custody_events SET {column} = :v WHERE event_id = 'E-8'"),
                      {"v": value})

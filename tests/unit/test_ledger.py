@@ -75,7 +75,7 @@ def test_an_untouched_chain_verifies(evs: list[CustodyEvent]) -> None:
     links = _links(evs)
     count, head, mismatch = verify_links(links, GENESIS, expected_seq=1)
     assert mismatch is None and count == len(evs)
-    assert head.hex() == links[-1][13]
+    assert head == links[-1][13]
 
 
 @given(st.lists(events, min_size=2, max_size=8), st.data())

@@ -121,8 +121,8 @@ class Link:
     """One stored link: the row as read back and the hashes stored beside it."""
 
     row: CanonicalRow
-    content_hash: str
-    chain_hash: str
+    content_hash: bytes
+    chain_hash: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +136,14 @@ class Mismatch:
 
 def link_rows(
     rows: Iterable[CanonicalRow], previous: bytes = GENESIS
-) -> Iterable[tuple[CanonicalRow, str, str]]:
-    """Yield each row with its content and chain hash (hex), continuing from ``previous``."""
+) -> Iterable[tuple[CanonicalRow, bytes, bytes]]:
+    """Yield each row with its content and chain hash (raw digests), continuing from ``previous``."""
     sha = _sha256
     enc = _encode
     for row in rows:
         content = sha(enc(row).encode("utf-8")).digest()
         previous = sha(previous + content).digest()
-        yield row, content.hex(), previous.hex()
+        yield row, content, previous
 
 
 def verify_links(
@@ -152,7 +152,7 @@ def verify_links(
     """Recompute a run of stored links; stop at the first that does not match.
 
     Each link is the canonical row followed by its stored content hash and chain
-    hash (hex). Returns how many links matched, the last good chain hash, and the
+    hash (raw 32-byte digests). Returns how many links matched, the last good chain hash, and the
     first mismatch if any. ``expected_seq`` catches deleted or inserted rows.
     """
     sha = _sha256
@@ -170,12 +170,12 @@ def verify_links(
                 )
             expected_seq += 1
         content = sha(enc(row).encode("utf-8")).digest()
-        if content.hex() != stored_content:
+        if content != stored_content:
             return count, previous, Mismatch(
                 int(str(seq)), str(row[2]), "content does not match its stored hash: the row was changed"
             )
         chained = sha(previous + content).digest()
-        if chained.hex() != stored_chain:
+        if chained != stored_chain:
             return count, previous, Mismatch(
                 int(str(seq)), str(row[2]),
                 "chain hash does not follow from the previous event: the chain was rewritten",

@@ -40,7 +40,7 @@ def _verify_range(store: SqlStore, first: int, last: int) -> tuple[int, Mismatch
         link = store.stored_link(first - 1)
         if link is None:
             return 0, Mismatch(first - 1, "?", f"event {first - 1} is missing: an event was removed"), ""
-        previous = bytes.fromhex(link[2])
+        previous = bytes(link[2])
     count, head, mismatch = verify_links(store.chain_rows(first, last), previous, expected_seq=first)
     if mismatch is None and count != last - first + 1:
         mismatch = Mismatch(first + count, "?", f"events after {first + count - 1} are missing")
@@ -90,7 +90,7 @@ def verify_ledger(store: SqlStore, *, workers: int | None = None,
     return VerifyReport(count, verified, head, mismatch, len(checkpoints))
 
 
-def _check_checkpoints(store: SqlStore, checkpoints: list[tuple[int, str]], high: int) -> Mismatch | None:
+def _check_checkpoints(store: SqlStore, checkpoints: list[tuple[int, bytes]], high: int) -> Mismatch | None:
     for seq, chain in checkpoints:
         if seq > high:
             return Mismatch(seq, "?", f"a checkpoint recorded event {seq} but the chain ends at "

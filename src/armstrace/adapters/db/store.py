@@ -174,7 +174,7 @@ class SqlStore:
         row = conn.execute(select(ev.c.seq, ev.c.chain_hash).order_by(ev.c.seq.desc()).limit(1)).first()
         if row is None:
             return 0, GENESIS
-        return int(row[0]), bytes.fromhex(row[1])
+        return int(row[0]), bytes(row[1])
 
     def lock_chain(self, conn: Connection) -> None:
         """Serialise writers of the chain. PostgreSQL waits on an advisory lock; on
@@ -282,17 +282,17 @@ class SqlStore:
         finally:
             raw.close()
 
-    def stored_link(self, seq: int) -> tuple[CanonicalRow, str, str] | None:
+    def stored_link(self, seq: int) -> tuple[CanonicalRow, bytes, bytes] | None:
         ev = t.custody_events
         with self.engine.connect() as conn:
             row = conn.execute(select(*CHAIN_COLUMNS).where(ev.c.seq == seq)).first()
         if row is None:
             return None
         values = tuple(row)
-        return values[:12], values[12], values[13]
+        return values[:12], bytes(values[12]), bytes(values[13])
 
-    def checkpoints(self) -> list[tuple[int, str]]:
+    def checkpoints(self) -> list[tuple[int, bytes]]:
         cp = t.ledger_checkpoints
         with self.engine.connect() as conn:
             rows = conn.execute(select(cp.c.seq, cp.c.chain_hash).order_by(cp.c.seq))
-            return [(int(r[0]), r[1]) for r in rows]
+            return [(int(r[0]), bytes(r[1])) for r in rows]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -25,7 +26,7 @@ metadata = MetaData()
 
 ID = String(200)
 WHEN = String(32)
-HASH = String(64)
+HASH = LargeBinary(32)  # raw SHA-256 digests: half the bytes to read back when verifying
 # An INTEGER PRIMARY KEY is SQLite's rowid: the fastest key there, BIGINT elsewhere.
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
 

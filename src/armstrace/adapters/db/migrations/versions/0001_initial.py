@@ -17,7 +17,7 @@ depends_on = None
 
 ID = sa.String(200)
 WHEN = sa.String(32)
-HASH = sa.String(64)
+HASH = sa.LargeBinary(32)
 SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
