@@ -116,3 +116,27 @@ def test_every_command_is_documented_with_its_current_help() -> None:
     for name in command_names():
         assert f"### armstrace {name}\n" in reference
     assert reference.strip() == render().strip(), "docs/cli.md is stale: run `make docs`"
+
+
+def test_demo_runs_end_to_end_on_a_fresh_directory(tmp_path: Path) -> None:
+    result = armstrace("demo", "--scale", "tiny", "--seed", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for step in ("1. Simulate", "2. Import", "3. Verify", "4. Summary"):
+        assert step in result.stdout
+    assert "Ledger intact" in result.stdout and "No rows rejected." in result.stdout
+    assert "Holdings by kind of custodian" in result.stdout
+    assert (tmp_path / "demo" / "world" / "truth" / "manifest.json").exists()
+    again = armstrace("demo", "--scale", "tiny", "--seed", "3", cwd=tmp_path)
+    assert again.returncode == 0
+    assert "already stored" in again.stdout
+
+
+def test_simulate_then_import_spanish_recoveries(tmp_path: Path) -> None:
+    made = armstrace("simulate", "--out", "w", "--scale", "tiny", "--spanish", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "w" / "recuperaciones.csv").exists()
+    imported = armstrace("import", "w", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "recuperaciones.csv" in imported.stdout and "No rows rejected." in imported.stdout
+    bad_scale = armstrace("simulate", "--out", "w", "--scale", "huge", cwd=tmp_path)
+    assert_clean_failure(bad_scale, 2, "--scale")

@@ -87,7 +87,8 @@ def summarise(store: SqlStore, *, as_of: str | None = None) -> Summary:
         recoveries=store.count("recoveries"),
         by_kind=by_kind.most_common(),
         by_state=sorted((StateHoldings(r, *v) for r, v in by_state.items()), key=lambda s: -s.total),
-        gaps=[GapCount(kind, sum(c.values()), c.most_common(3))
+        gaps=[GapCount(kind, sum(c.values()),
+                       [(parties[p][0] if p in parties else p, n) for p, n in c.most_common(3)])
               for kind, c in sorted(gap_parties.items(), key=lambda kv: -sum(kv[1].values()))],
         licence_problems=problems,
     )

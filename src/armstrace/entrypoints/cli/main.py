@@ -167,11 +167,11 @@ def _print_summary(s: Summary, lang: str) -> None:
     gaps.add_column("weapons", justify="right")
     gaps.add_column("top parties")
     for gap in s.gaps:
-        gaps.add_row(gap.kind, f"{gap.count:,}", ", ".join(f"{p} ({n:,})" for p, n in gap.top_parties))
+        gaps.add_row(gap.kind, f"{gap.count:,}", "; ".join(f"{p} ({n:,})" for p, n in gap.top_parties))
     out.print(gaps)
     if s.licence_problems:
-        out.print(f"[bold]{len(s.licence_problems):,} licences do not reconcile[/] "
-                  f"(licensed / shipped / received); first ones:")
+        out.print(f"[bold]{len(s.licence_problems):,} reconciliation problems across licences[/] "
+                  f"(licensed / shipped / received / assigned / lost); first ones:")
         for line in s.licence_problems[:8]:
             out.print(f"  {line}")
 
@@ -207,7 +207,7 @@ def demo(
     folder: Annotated[Path, typer.Option("--dir", help="Where to put the world and the store.")]
     = Path("demo"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    scale: Annotated[str, typer.Option(help="World size (see simulate).")] = "small",
+    scale: Annotated[str, typer.Option(help="World size (see simulate).")] = "default",
     quiet: QuietOption = False,
 ) -> None:
     """The main job, end to end: simulate a world, import it, verify the ledger, summarise."""
@@ -221,8 +221,9 @@ def demo(
         with progress_port(quiet) as progress:
             world = generate_world(world_dir, seed=seed, scale=int(scale) if scale.isdigit()
                                    else scale, progress=progress)
-        out.print(f"World (seed {world.seed}) in {world_dir}: " + ", ".join(
-            f"{n:,} {k}" for k, n in world.counts.items()))
+        out.print(f"World (seed {world.seed}, {world.weapons:,} licensed weapons) in {world_dir}: "
+                  + ", ".join(f"{n:,} {Path(k).stem}" for k, n in world.counts.items()
+                              if not k.startswith("truth")) + "; ground truth in truth/")
         out.rule("2. Import")
         _print_import(_run_import(world_dir, db, None, folder / "rejects.csv", quiet))
         out.rule("3. Verify")
