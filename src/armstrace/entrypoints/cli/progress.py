@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
+    TaskProgressColumn,
     Progress,
     TaskID,
     TextColumn,
@@ -28,7 +28,7 @@ def progress_port(quiet: bool) -> Iterator[ProgressPort]:
     if quiet or not sys.stderr.isatty():
         yield no_progress
         return
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True)
     tasks: dict[str, TaskID] = {}
 
