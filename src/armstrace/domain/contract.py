@@ -61,12 +61,11 @@ class FileSchema:
     build: Callable[..., Any]
     check: Callable[[dict[str, Any]], list[Problem]] = field(default=lambda _r: [])
 
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
+    column_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         # Precomputed once: validation runs per row, millions of times.
+        object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
         object.__setattr__(self, "_known", frozenset(self.column_names))
         object.__setattr__(self, "_plan", tuple((c.name, c.parse, c.required, c.plain)
                                                 for c in self.columns))

@@ -336,7 +336,7 @@ class Importer:
         return problems
 
     def _append(self, staging: EventStaging, report: FileReport, leave_out: set[int]) -> None:
-        """Link the accepted events onto the chain in time order.
+        """Link the accepted events onto the chain in the order the file recorded them.
 
         A small import commits batch by batch. A bulk one (at least BULK_FROM new
         events, and more than the ledger already holds) runs in one transaction
@@ -359,7 +359,7 @@ class Importer:
     def _append_rows(self, staging: EventStaging, report: FileReport, leave_out: set[int],
                      conn: Connection | None) -> None:
         batch: list[tuple[Any, ...]] = []
-        for row in staging.in_time_order():
+        for row in staging.in_file_order():
             if row[0] in leave_out:
                 continue
             batch.append(row[1:])

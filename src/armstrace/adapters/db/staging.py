@@ -39,7 +39,8 @@ class EventStaging:
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute(f"CREATE TABLE staged ({', '.join(_COLUMNS)})")
+        # row_no as INTEGER PRIMARY KEY is the rowid: file order is the table's own order.
+        self.db.execute(f"CREATE TABLE staged (row_no INTEGER PRIMARY KEY, {', '.join(_COLUMNS[1:])})")
         self.count = 0
 
     def __enter__(self) -> EventStaging:
@@ -64,7 +65,6 @@ class EventStaging:
     def finish_loading(self) -> None:
         self.db.commit()
         self.db.execute("CREATE INDEX by_item ON staged (item_id, occurred_at, row_no)")
-        self.db.execute("CREATE INDEX by_time ON staged (occurred_at, row_no)")
         self.db.execute("CREATE INDEX by_id ON staged (event_id)")
 
     def repeated_ids(self) -> Iterator[tuple[str, list[StagedEvent]]]:
@@ -104,6 +104,6 @@ class EventStaging:
         if group and current is not None:
             yield current, group
 
-    def in_time_order(self) -> Iterator[tuple[Any, ...]]:
+    def in_file_order(self) -> Iterator[tuple[Any, ...]]:
         """Rows as (row_no, event_id, ..., extra JSON): already the canonical field order."""
-        yield from self.db.execute("SELECT * FROM staged ORDER BY occurred_at, row_no")
+        yield from self.db.execute("SELECT * FROM staged ORDER BY row_no")

@@ -6,6 +6,7 @@ line and exit status 2, never a traceback. A broken ledger ends with exit 1.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -64,6 +65,10 @@ def _run_import(folder: Path, db: str | None, mapping: Path | None, rejects: Pat
     store = open_store(db)
     rejects_path = rejects or default_rejects_path(folder)
     signal.signal(signal.SIGTERM, _terminate)
+    # A long import allocates millions of short-lived objects and keeps few: fewer
+    # full collections over the start-up heap save about a tenth of the time.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
     with progress_port(quiet) as progress:
         importer = Importer(store, SystemClock(), load_mapping(mapping), progress)
         try:
