@@ -165,3 +165,37 @@ import_rejects = Table(
     Column("value", Text),
     Index("ix_import_rejects_run_id", "run_id"),
 )
+
+# One row per tracing run: which scorer, over how much registry and how many recoveries.
+trace_runs = Table(
+    "trace_runs", metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("started_at", WHEN, nullable=False),
+    Column("finished_at", WHEN),
+    Column("scorer_version", String(40), nullable=False),
+    Column("registry_items", BigInteger),
+    Column("recoveries", BigInteger),
+    Column("status", String(20), nullable=False),
+)
+
+# Append-only: a re-trace writes new rows under a new run; the latest run that
+# traced a recovery holds its current answer, older ones stay explainable.
+traces = Table(
+    "traces", metadata,
+    Column("run_id", String(40), nullable=False),
+    Column("recovery_id", ID, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("item_id", ID),
+    Column("confidence", Float, nullable=False),
+    Column("candidates", Text),
+    Column("licence_id", ID),
+    Column("last_custodian_id", ID),
+    Column("last_custody_at", WHEN),
+    Column("time_to_crime_days", Integer),
+    Column("shared_custodian", Integer),  # 1 when every ambiguous candidate shares that custodian
+    Column("reason", Text, nullable=False),
+    Column("evidence", Text),  # JSON: per-candidate field agreements and score parts
+    Column("scorer_version", String(40), nullable=False),
+    Index("ix_traces_recovery_id", "recovery_id"),
+    Index("ix_traces_run_id", "run_id"),
+)
