@@ -28,6 +28,7 @@ pytest: install
 test: lint pytest
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/bench_ledger.py
 
 clean:
