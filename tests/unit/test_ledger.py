@@ -110,3 +110,25 @@ def test_a_rewritten_chain_with_fresh_hashes_still_breaks_the_next_link(evs: lis
     links[0] = [*row, content, chained]
     _, _, mismatch = verify_links([tuple(x) for x in links], GENESIS, expected_seq=1)
     assert mismatch is not None and mismatch.seq == 2
+
+
+@given(st.lists(events, min_size=1, max_size=6), st.data())
+def test_database_encoded_links_verify_and_another_encoder_is_not_called_tampering(
+        evs: list[CustodyEvent], data: st.DataObject) -> None:
+    from armstrace.domain.ledger import verify_encoded
+
+    links = _links(evs)
+    rows = {int(str(link[0])): link[:12] for link in links}
+    encoded = [(link[0], link[2], canonical_bytes(link[:12]).decode("utf-8"), link[12], link[13])
+               for link in links]
+    # A database that writes the same JSON with spaces after commas: still intact.
+    odd = data.draw(st.integers(0, len(encoded) - 1))
+    seq, event_id, text, content, chained = encoded[odd]
+    encoded[odd] = (seq, event_id, text.replace('","', '", "'), content, chained)
+    count, _, mismatch = verify_encoded(encoded, GENESIS, 1, lambda s: canonical_bytes(rows[s]))
+    assert mismatch is None and count == len(evs)
+    # A changed row is still caught, even with the re-encoder's help.
+    rows[odd + 1] = (*rows[odd + 1][:3], "tampered", *rows[odd + 1][4:])
+    encoded[odd] = (seq, event_id, canonical_bytes(rows[odd + 1]).decode("utf-8"), content, chained)
+    _, _, broken = verify_encoded(encoded, GENESIS, 1, lambda s: canonical_bytes(rows[s]))
+    assert broken is not None and broken.seq == odd + 1

@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from armstrace.domain.records import CustodyEvent
 
@@ -180,6 +180,43 @@ def verify_links(
                 int(str(seq)), str(row[2]),
                 "chain hash does not follow from the previous event: the chain was rewritten",
             )
+        previous = chained
+        count += 1
+    return count, previous, None
+
+
+def verify_encoded(
+    links: Iterable[tuple[Any, ...]], previous: bytes, expected_seq: int,
+    reencode: Callable[[int], bytes | None],
+) -> tuple[int, bytes, Mismatch | None]:
+    """``verify_links`` for links whose canonical text was produced by the database.
+
+    Each link is (seq, event_id, canonical text, stored content hash, stored chain
+    hash). Where the database's text does not hash to the stored content hash,
+    ``reencode(seq)`` supplies this module's own canonical bytes for that row
+    before anything is called broken: a difference between two JSON encoders
+    must never be reported as tampering.
+    """
+    sha = _sha256
+    count = 0
+    for seq, event_id, text, stored_content, stored_chain in links:
+        if seq != expected_seq:
+            return count, previous, Mismatch(
+                int(seq), str(event_id),
+                f"sequence jumps from {expected_seq - 1} to {seq}: an event was removed or inserted")
+        expected_seq += 1
+        content = sha(text.encode("utf-8")).digest()
+        if content != stored_content:
+            own = reencode(seq)
+            content = sha(own).digest() if own is not None else content
+            if content != stored_content:
+                return count, previous, Mismatch(
+                    int(seq), str(event_id), "content does not match its stored hash: the row was changed")
+        chained = sha(previous + content).digest()
+        if chained != stored_chain:
+            return count, previous, Mismatch(
+                int(seq), str(event_id),
+                "chain hash does not follow from the previous event: the chain was rewritten")
         previous = chained
         count += 1
     return count, previous, None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from armstrace.adapters.db.engine import make_engine
 from armstrace.adapters.db.store import SqlStore
-from armstrace.domain.ledger import GENESIS, Mismatch, verify_links
+from armstrace.domain.ledger import GENESIS, Mismatch, canonical_bytes, verify_encoded, verify_links
 from armstrace.services.ports import Progress, no_progress
 
 PARALLEL_FROM = 200_000
@@ -41,7 +41,15 @@ def _verify_range(store: SqlStore, first: int, last: int) -> tuple[int, Mismatch
         if link is None:
             return 0, Mismatch(first - 1, "?", f"event {first - 1} is missing: an event was removed"), ""
         previous = bytes(link[2])
-    count, head, mismatch = verify_links(store.chain_rows(first, last), previous, expected_seq=first)
+    fast = store.canonical_rows(first, last)
+    if fast is not None:
+        def reencode(seq: int) -> bytes | None:
+            link = store.stored_link(seq)
+            return canonical_bytes(link[0]) if link is not None else None
+
+        count, head, mismatch = verify_encoded(fast, previous, first, reencode)
+    else:
+        count, head, mismatch = verify_links(store.chain_rows(first, last), previous, expected_seq=first)
     if mismatch is None and count != last - first + 1:
         mismatch = Mismatch(first + count, "?", f"events after {first + count - 1} are missing")
     return count, mismatch, head.hex()
