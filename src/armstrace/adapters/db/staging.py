@@ -32,6 +32,20 @@ def _event(row: tuple[Any, ...]) -> StagedEvent:
                                 region, document, corrects, json.loads(extra) if extra else {})
 
 
+def _grouped(rows: Iterator[tuple[Any, ...]], column: int) -> Iterator[tuple[str, list[StagedEvent]]]:
+    """Consecutive rows sharing ``column`` (rows arrive sorted by it), as staged events."""
+    current: str | None = None
+    group: list[StagedEvent] = []
+    for row in rows:
+        if row[column] != current:
+            if group and current is not None:
+                yield current, group
+            current, group = row[column], []
+        group.append(_event(row))
+    if group and current is not None:
+        yield current, group
+
+
 class EventStaging:
     def __init__(self, folder: Path | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="armstrace-stage-", dir=folder)
@@ -72,17 +86,7 @@ class EventStaging:
         query = ("SELECT * FROM staged WHERE event_id IN "
                  "(SELECT event_id FROM staged GROUP BY event_id HAVING count(*) > 1) "
                  "ORDER BY event_id, row_no")
-        current: str | None = None
-        group: list[StagedEvent] = []
-        for row in self.db.execute(query):
-            staged = _event(row)
-            if staged[1].event_id != current:
-                if group and current is not None:
-                    yield current, group
-                current, group = staged[1].event_id, []
-            group.append(staged)
-        if group and current is not None:
-            yield current, group
+        return _grouped(self.db.execute(query), 1)
 
     def item_of(self, event_id: str) -> str | None:
         """The item of a staged event, or None when the file has no such event."""
@@ -92,17 +96,7 @@ class EventStaging:
 
     def by_item(self) -> Iterator[tuple[str, list[StagedEvent]]]:
         """Staged events grouped per item, each group in time then file order."""
-        current: str | None = None
-        group: list[StagedEvent] = []
-        for row in self.db.execute("SELECT * FROM staged ORDER BY item_id, occurred_at, row_no"):
-            staged = _event(row)
-            if staged[1].item_id != current:
-                if group and current is not None:
-                    yield current, group
-                current, group = staged[1].item_id, []
-            group.append(staged)
-        if group and current is not None:
-            yield current, group
+        return _grouped(self.db.execute("SELECT * FROM staged ORDER BY item_id, occurred_at, row_no"), 4)
 
     def in_file_order(self) -> Iterator[tuple[Any, ...]]:
         """Rows as (row_no, event_id, ..., extra JSON): already the canonical field order."""

@@ -267,20 +267,7 @@ class SqlStore:
         query = (select(*CHAIN_COLUMNS).where(ev.c.seq.between(int(first), int(last)))
                  .order_by(ev.c.seq))
         sql = str(query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
-        raw = self.engine.raw_connection()
-        try:
-            driver = raw.driver_connection
-            cursor = (driver.cursor(name="armstrace_chain")  # type: ignore[union-attr]
-                      if self.backend == "postgresql" else driver.cursor())  # type: ignore[union-attr]
-            cursor.execute(sql)
-            while True:
-                rows = cursor.fetchmany(20_000)
-                if not rows:
-                    break
-                yield from rows
-            cursor.close()
-        finally:
-            raw.close()
+        return self._driver_rows(sql, ())
 
     def canonical_rows(self, first: int, last: int) -> Iterator[tuple[Any, ...]] | None:
         """(seq, event_id, canonical JSON text, content hash, chain hash), or None.
@@ -299,10 +286,13 @@ class SqlStore:
         return self._driver_rows(sql, (int(first), int(last)))
 
     def _driver_rows(self, sql: str, params: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+        """Rows through the driver's own cursor, streamed (server-side on PostgreSQL)."""
         raw = self.engine.raw_connection()
         try:
-            cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute(sql, params)
+            driver = raw.driver_connection
+            cursor = (driver.cursor(name="armstrace_rows")  # type: ignore[union-attr]
+                      if self.backend == "postgresql" else driver.cursor())  # type: ignore[union-attr]
+            cursor.execute(sql, params or None)
             while True:
                 rows = cursor.fetchmany(50_000)
                 if not rows:
