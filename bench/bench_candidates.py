@@ -25,20 +25,22 @@ import argparse
 import gc
 import random
 import resource
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from armstrace.adapters.linkage.candidates import CandidateIndex
+from armstrace.adapters.linkage.candidates import MIN_CORE_LEN, CandidateIndex
 from armstrace.domain.serials import (
-    digit_core,
     fold_confusables,
     normalise_serial,
     reading_cores,
+    serial_cores,
 )
 
 DIGITS = "0123456789"
@@ -211,17 +213,17 @@ def damage(rng: random.Random, serial: str, prefix_len: int) -> tuple[str, str]:
 
 
 def in_model(reading: str, serial: str) -> bool:
-    """Does the index's stated guarantee cover this (reading, true serial) pair?"""
+    """Does the index's stated guarantee cover this (reading, true marking) pair?"""
     if not reading:
         return False
-    fr, fs = fold_confusables(reading), fold_confusables(serial)
+    fr, fs = fold_confusables(reading), fold_confusables(normalise_serial(serial).canonical)
     k = fr.count("?")
     if k == 0:
         if OSA.distance(fr, fs) <= 2:
             return True
-        core = digit_core(serial)
-        return len(core) >= 4 and core in reading_cores(reading)
-    if len(fr) != len(fs):
+        ours = {c for c in reading_cores(reading) if len(c) >= MIN_CORE_LEN}
+        return bool(ours & set(serial_cores(serial)))
+    if len(fr) != len(fs):  # wildcards stand for exactly one character each
         return False
     diff = sum(1 for a, b in zip(fr, fs, strict=True) if a != "?" and a != b)
     return diff == 0 if k >= 3 else diff <= 2 - k
@@ -237,6 +239,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=20091130)
     ap.add_argument("--baseline-sample", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=1, help="threads for build and query")
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -255,12 +258,23 @@ def main() -> None:
 
     gc.collect()
     t0 = time.perf_counter()
-    index = CandidateIndex.build(registry)
+    index = CandidateIndex.build(registry, workers=args.workers)
     t_build = time.perf_counter() - t0
     rss_build = rss_mb()
 
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.npz"
+        t0 = time.perf_counter()
+        index.save(path)
+        t_save = time.perf_counter() - t0
+        del index
+        gc.collect()
+        t0 = time.perf_counter()
+        index = CandidateIndex.load(path)
+        t_load = time.perf_counter() - t0
+
     t0 = time.perf_counter()
-    batch = index.query_many(readings)
+    batch = index.query_many(readings, workers=args.workers)
     t_query = time.perf_counter() - t0
     rss_query = rss_mb()
 
@@ -279,13 +293,15 @@ def main() -> None:
         by_kind.setdefault(kind, []).append(q)
 
     index_mb = (index.entries.nbytes + index.offsets.nbytes + index.canonical.nbytes * 2) / 2**20
-    print(f"\nregistry {len(registry):,} serials, {len(readings):,} readings, seed {args.seed}")
+    print(f"\nregistry {len(registry):,} serials, {len(readings):,} readings, seed {args.seed}, "
+          f"{args.workers} worker(s)")
     print(f"index: {len(index.entries):,} keys, {index.bucket_bits} bucket bits, {index_mb:,.0f} MB")
     print("\n| step | wall s | peak RSS MB |")
     print("|---|---:|---:|")
     print(f"| generate data (not timed below) | {t_gen:.2f} | {rss_data:,.0f} |")
     print(f"| normalise readings | {t_norm:.2f} | |")
     print(f"| build index | {t_build:.2f} | {rss_build:,.0f} |")
+    print(f"| save / load index (.npz) | {t_save:.2f} / {t_load:.2f} | |")
     print(f"| query_many | {t_query:.2f} | {rss_query:,.0f} |")
     print(f"| **build + query** | **{t_build + t_query:.2f}** | **{rss_query:,.0f}** |")
 
