@@ -112,6 +112,7 @@ _GLUED_LABELS = (
     "SERIALNUMBER", "SERIALNO", "MATRICULA", "SERIAL", "SERIE", "NUMERO",
 )
 _GLUED_PREFIX_RE = "|".join(_GLUED_LABELS)
+_GLUED_RE = re.compile(rf"(?:{_GLUED_PREFIX_RE})(?=[0-9?])")
 _IS_CANONICAL_RE = re.compile(rf"(?!(?:{_GLUED_PREFIX_RE})[^A-Z])(?!\?+$)[A-Z0-9?]+")
 _WILDCARD_INPUT = frozenset("?*_#¿")
 _CANONICAL_RE = re.compile(r"[A-Z0-9?]+")
@@ -214,18 +215,24 @@ def reading_cores(canonical: str) -> tuple[str, ...]:
     return (first,) if second == first else (first, second)
 
 
-def serial_cores(marking: str) -> tuple[str, ...]:
+def serial_cores(marking: str, canonical: str | None = None) -> tuple[str, ...]:
     """The cores a registry marking can be read as once its prefix is dropped.
 
     ``digit_core`` of the whole marking, and of what follows each separator in the
     marking as written: Ruger's "196-12345" is often recorded as "12345", which no
-    letter-stripping rule would reach. Cores are distinct, in that order.
+    letter-stripping rule would reach. Cores are distinct, in that order; pass
+    ``canonical`` (the marking's, if already known) to save normalising it again.
     """
-    canonical = normalise_serial(marking).canonical
+    if canonical is None:
+        canonical = normalise_serial(marking).canonical
     out = [digit_core(canonical)]
     parts = _SEGMENT_SPLIT_RE.split(marking.strip())
     for k in range(1, len(parts)):
-        tail = normalise_serial("".join(parts[k:])).canonical
+        tail = "".join(parts[k:])
+        if _CANONICAL_RE.fullmatch(tail):  # the usual case; same as normalise_serial
+            tail = _canonical_or_empty(tail)
+        else:
+            tail = normalise_serial(tail).canonical
         core = digit_core(tail)
         if core and core not in out:
             out.append(core)
@@ -279,14 +286,8 @@ def _compact(text: str) -> str:
 
 
 def _strip_glued(compact: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for word in _GLUED_LABELS:
-            n = len(word)
-            if compact.startswith(word) and len(compact) > n and not compact[n].isalpha():
-                compact = compact[n:]
-                changed = True
+    while (m := _GLUED_RE.match(compact)) is not None:
+        compact = compact[m.end() :]
     return compact
 
 
@@ -317,6 +318,14 @@ def normalise_serial(raw: str | None) -> SerialReading:
             break
         text = text[m.end() :]
     return _finish(raw, _compact(text))
+
+
+def _canonical_or_empty(compact: str) -> str:
+    """What ``_finish`` keeps of compact text: the canonical form, or "" if unreadable."""
+    compact = _strip_glued(compact)
+    if not compact or compact in UNREADABLE_MARKERS or compact.count(WILDCARD) == len(compact):
+        return ""
+    return compact
 
 
 def _finish(raw: str, compact: str) -> SerialReading:

@@ -205,28 +205,8 @@ def _byte_mismatch_bits(x: U64) -> U64:
     return (x * _MOVEMASK) >> np.uint64(56)
 
 
-def _mismatch_mask(qw: U64, sw: U64, ignore: U64 | None) -> U64:
-    """Bit p set when the rows differ at position p (``ignore``: bytes not compared)."""
-    out = np.zeros(len(qw), dtype=np.uint64)
-    for w in range(qw.shape[1]):
-        x = qw[:, w] ^ sw[:, w]
-        if ignore is not None:
-            x &= ~ignore[:, w]
-        out |= _byte_mismatch_bits(x) << np.uint64(8 * w)
-    return out
-
-
 def _popcount(x: U64) -> npt.NDArray[np.uint8]:
     return np.bitwise_count(x)
-
-
-def _fill_two(u: U64) -> U64:
-    """``u`` plus its lowest clear bits until it has two: the canonical A-pair."""
-    for _ in range(2):
-        short = _popcount(u) < 2
-        low_clear = ~u & (u + np.uint64(1))
-        u = np.where(short, u | low_clear, u)
-    return u
 
 
 @dataclass(slots=True)
@@ -285,10 +265,12 @@ class CandidateIndex:
         self._item_mask = np.uint64((1 << item_bits) - 1)
         self._hi_mask = ~self._item_mask
         width = canonical.shape[1]
-        self._words = self.folded.view(np.uint64).reshape(len(lengths), width // 8)
-        self._cwords = np.ascontiguousarray(canonical).view(np.uint64).reshape(
-            len(lengths), width // 8
-        )
+        # serials as 8-byte words, one contiguous array per word position: numpy
+        # gathers 1-D arrays much faster than rows of a 2-D one
+        words = self.folded.view(np.uint64).reshape(len(lengths), width // 8)
+        cwords = np.ascontiguousarray(canonical).view(np.uint64).reshape(len(lengths), width // 8)
+        self._wcol = [np.ascontiguousarray(words[:, w]) for w in range(width // 8)]
+        self._ccol = [np.ascontiguousarray(cwords[:, w]) for w in range(width // 8)]
         self._fbytes = self.folded.view(f"S{width}").reshape(len(lengths))
         present = np.bincount(lengths[lengths <= MAX_LEN], minlength=MAX_LEN + 1)
         self.lengths_present = frozenset(int(n) for n in np.flatnonzero(present) if n > 0)
@@ -329,7 +311,7 @@ class CandidateIndex:
         for i, raw in enumerate(serials):
             if lengths[i] <= MAX_LEN and _HAS_SEPARATOR.search(raw):
                 own = digit_core(canon[i])
-                for core in serial_cores(raw):
+                for core in serial_cores(raw, canon[i]):
                     if core != own and len(core) >= MIN_CORE_LEN:
                         seg_items.append(i)
                         seg_cores.append(core)
@@ -493,14 +475,10 @@ class CandidateIndex:
     def _main_block(
         self, qids: I64, block: list[str], m: int, has_wild: bool, max_edits: int
     ) -> _Found:
-        rows = len(block)
-        width = _width(m)
-        width // 8
-        qc = _encode(block, width)
+        qc = _encode(block, _width(m))
         qf = _FOLD_LUT[qc]
         plan = probe_plan(m, self.lengths_present, has_wild)
         keys = probe_keys(plan, codes_of(qf[:, :m])).ravel()
-        wbits = np.zeros(rows, dtype=np.uint64)
         if has_wild:
             is_w = (qf[:, :m] == _WILD).astype(np.uint64)
             wbits = (is_w << np.arange(m, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
@@ -512,8 +490,7 @@ class CandidateIndex:
             probe, item = self._lookup(keys)
         row, pk = np.divmod(probe, plan.size)
         a = pk < plan.n_a
-        found = [self._class_a(qids, qc, qf, row[a], item[a], plan.tags[pk[a]], wbits,
-                               has_wild, max_edits, m)]
+        found = [self._class_a(qc, qf, row[a], pk[a], item[a], plan, has_wild, max_edits)]
         if not a.all():
             found.append(self._other_classes(qf, row[~a], pk[~a], item[~a], plan, max_edits, m))
         # output order: by row, distance, route (a stable radix sort on 16 bits);
@@ -531,43 +508,54 @@ class CandidateIndex:
         )
 
     def _class_a(
-        self, qids: I64, qc: U8, qf: U8, row: I64, item: I32, tag: U64, wbits: U64,
-        has_wild: bool, max_edits: int, m: int,
+        self, qc: U8, qf: U8, row: I64, pk: I64, item: I32, plan: ProbePlan,
+        has_wild: bool, max_edits: int,
     ) -> _Found:
-        """Substitution neighbours: keep each serial once (its canonical pair)."""
+        """Substitution neighbours: verify, then keep each serial once.
+
+        A probe with free positions {i, j} meets every serial equal to the reading
+        elsewhere, so an exact match is met by every probe and a one-off serial by
+        m - 1 of them. The serial is kept only from its canonical probe: the one
+        whose pair is its mismatch set (wildcards count as mismatches) padded
+        with the lowest other positions, which ``plan.a_accept`` encodes.
+        """
         if len(row) == 0:
             return _NONE
         rows, width = qf.shape
         nw = width // 8  # class A serials have the reading's length, so fit the index
         qw = qf.view(np.uint64).reshape(rows, nw)
-        ignore = None
-        if has_wild:
-            ignore = ((qf == _WILD).astype(np.uint8) * np.uint8(255)).view(np.uint64)
-            ignore = ignore.reshape(rows, nw)[row]
-        mism = _mismatch_mask(qw[row], self._words[item, :nw], ignore)
-        u = mism | wbits[row]
-        keep = (_fill_two(u) == tag) & (_popcount(u) <= 2)
-        row, item, mism = row[keep], item[keep], mism[keep]
-        dist = _popcount(mism).astype(np.uint8)
-        if not has_wild:
-            adj = np.flatnonzero((dist == 2) & ((mism & (mism >> np.uint64(1))) != 0))
-            if len(adj):
-                low = mism[adj] & (~mism[adj] + np.uint64(1))
-                p = _popcount(low - np.uint64(1)).astype(np.int64)
-                r, it = row[adj], item[adj]
-                swapped = (qf[r, p] == self.folded[it, p + 1]) & (
-                    qf[r, p + 1] == self.folded[it, p]
-                )
-                dist[adj[swapped]] = 1
-        ok = dist <= max_edits
-        row, item, dist = row[ok], item[ok], dist[ok]
+        ok = np.ones(len(row), dtype=bool)
+        for w in range(nw):
+            qcol = np.ascontiguousarray(qw[:, w])
+            ok &= ((self._wcol[w].take(item) ^ qcol.take(row)) & plan.keep_cols[w].take(pk)) == 0
+        row, pk, item = row[ok], pk[ok], item[ok]
+        pi, pj = plan.a_i[pk], plan.a_j[pk]
+        sw = self.folded.shape[1]
+        s_i = self.folded.ravel().take(item.astype(np.int64) * sw + pi)
+        s_j = self.folded.ravel().take(item.astype(np.int64) * sw + pj)
+        q_i = qf.ravel().take(row * width + pi)
+        q_j = qf.ravel().take(row * width + pj)
+        d_i, d_j = s_i != q_i, s_j != q_j
+        if has_wild:  # a wildcard differs for canonicity but costs nothing
+            w_i, w_j = q_i == _WILD, q_j == _WILD
+            code = ((d_i | w_i).astype(np.uint8) << 1) | (d_j | w_j).astype(np.uint8)
+            dist = (d_i & ~w_i).astype(np.uint8) + (d_j & ~w_j).astype(np.uint8)
+        else:
+            code = (d_i.astype(np.uint8) << 1) | d_j.astype(np.uint8)
+            dist = d_i.astype(np.uint8) + d_j.astype(np.uint8)
+            swapped = (code == 3) & (pj == pi + 1) & (s_i == q_j) & (s_j == q_i)
+            dist[swapped] = 1
+        keep = (((plan.a_accept[pk] >> code) & 1) == 1) & (dist <= max_edits)
+        row, item, dist = row[keep], item[keep], dist[keep]
         if has_wild:
             route = np.full(len(row), Route.WILDCARD, dtype=np.uint8)
         else:
             route = np.full(len(row), Route.DELETION, dtype=np.uint8)
             z = np.flatnonzero(dist == 0)
             cw = qc.view(np.uint64).reshape(rows, nw)
-            same = (cw[row[z]] == self._cwords[item[z], :nw]).all(axis=1)
+            same = np.ones(len(z), dtype=bool)
+            for w in range(nw):
+                same &= self._ccol[w].take(item[z]) == np.ascontiguousarray(cw[:, w]).take(row[z])
             route[z] = np.where(same, Route.EXACT, Route.CONFUSABLE)
         return _Found(row, item, dist, route)
 
@@ -589,10 +577,10 @@ class CandidateIndex:
         table = np.ascontiguousarray(qt[plan.gather[plan.n_a :]].transpose(0, 2, 1))
         table_w = table.view(np.uint64).reshape(-1, cols // 8)
         expect_w = table_w[(pk - plan.n_a) * rows + row]
-        nw = min(cols // 8, self._words.shape[1])
+        nw = min(cols // 8, len(self._wcol))
         ok = np.ones(len(row), dtype=bool)
         for w in range(nw):
-            ok &= ((self._words[item, w] ^ expect_w[:, w]) & plan.keep[pk, w]) == 0
+            ok &= ((self._wcol[w].take(item) ^ expect_w[:, w]) & plan.keep_cols[w].take(pk)) == 0
         row, pk, item = row[ok], pk[ok], item[ok]
         # same length and within two substitutions: class A owns it
         same = np.flatnonzero(plan.target_len[pk] == m)
@@ -600,14 +588,17 @@ class CandidateIndex:
             qw = qf.view(np.uint64).reshape(rows, -1)
             ham = np.zeros(len(same), dtype=np.uint8)
             for w in range(qw.shape[1]):
-                diff = qw[row[same], w] ^ self._words[item[same], w]
+                diff = np.ascontiguousarray(qw[:, w]).take(row[same]) ^ self._wcol[w].take(
+                    item[same]
+                )
                 ham += _popcount(_byte_mismatch_bits(diff))
             drop = np.zeros(len(row), dtype=bool)
             drop[same[ham <= 2]] = True
             row, pk, item = row[~drop], pk[~drop], item[~drop]
         dist = plan.dist[pk]
         # one pair may satisfy several scripts: keep its smallest distance
-        key = np.sort((row << 40) | (item.astype(np.int64) << 8) | dist)
+        # rows arrive grouped, so a stable (run-merging) sort is cheap here
+        key = np.sort((row << 40) | (item.astype(np.int64) << 8) | dist, kind="stable")
         first = np.ones(len(key), dtype=bool)
         first[1:] = (key[1:] >> 8) != (key[:-1] >> 8)
         key = key[first]
@@ -701,7 +692,7 @@ class CandidateIndex:
                 cand = ids[np.arange(total) - np.repeat(ends - cnt - lo[rows], cnt)]
                 ok = np.ones(total, dtype=bool)
                 for w in range(width // 8):
-                    ok &= (self._words[cand, w] & known_w[rep, w]) == patt_w[rep, w]
+                    ok &= (self._wcol[w].take(cand) & known_w[rep, w]) == patt_w[rep, w]
                 n_ok = int(ok.sum())
                 out.append(_Found(qids[np.array(ks)][rep[ok]], cand[ok].astype(np.int32),
                                   np.zeros(n_ok, dtype=np.uint8),

@@ -102,6 +102,12 @@ class ProbePlan:
     # past the end of s and at free positions), and which bytes are checked
     gather: npt.NDArray[np.int64]
     keep: U64
+    keep_cols: tuple[U64, ...]
+    # class A: the two free positions, and which mismatch patterns at them make
+    # this probe the canonical one (bit ``2*at_i + at_j`` of ``a_accept``)
+    a_i: I64
+    a_j: I64
+    a_accept: npt.NDArray[np.uint8]
     # recipes: (class, index arrays) evaluated by ``probe_keys``
     recipes: tuple[tuple[str, tuple[I64, ...]], ...]
 
@@ -267,7 +273,21 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
                 gather[k, pos] = src
             else:
                 keep[k, pos] = 0
+    a_pairs = [(i, j) for i, j in pairs] if same else []
+    accept = []
+    for i, j in a_pairs:
+        bits = 1 << 3  # both positions differ: always this probe
+        if i == 0:
+            bits |= 1 << 1  # only j differs: canonical pair {0, j}
+        if (i, j) == (0, 1):
+            bits |= (1 << 2) | (1 << 0)  # only position 0, or nothing, differs
+        accept.append(bits)
+    keep_words = keep.view(np.uint64).reshape(len(maps), cols // 8)
     return ProbePlan(
+        keep_cols=tuple(np.ascontiguousarray(keep_words[:, w]) for w in range(cols // 8)),
+        a_i=np.array([i for i, _ in a_pairs], dtype=np.int64),
+        a_j=np.array([j for _, j in a_pairs], dtype=np.int64),
+        a_accept=np.array(accept, dtype=np.uint8),
         gather=gather,
         keep=keep.view(np.uint64).reshape(len(maps), cols // 8),
         m=m,
