@@ -1,0 +1,285 @@
+"""Fit the weights of ``scoring_v1`` on ONE simulated world (never the evaluation seeds).
+
+The score is a conditional logit: for each recovery, the hypotheses are its
+candidates and *none*; the truth says which one holds (the true item when the
+index found it, *none* otherwise -- a never-licensed weapon, or a licensed one
+read beyond the candidates). We maximise the log-likelihood of those labels by
+Newton's method, with a small ridge, enforcing ``SIGN_CONSTRAINTS`` (a weight
+that wants the wrong sign is pinned at zero and the rest refitted).
+
+The custody parts depend on which candidates reach the second pass, which
+depends on the weights, so the fit runs a few rounds: score with the current
+weights, fit, repeat. Candidates scoring far below their recovery's best
+hypothesis (< -PRUNE log-odds) carry no information and are dropped from the
+fit; half of the recoveries without a licensed truth are kept, with weight 2.
+
+Then the decision thresholds are swept on the same world and the loosest set
+meeting the targets (with margin) is printed, to be copied into
+``ScoringParameters`` by hand.
+
+    .venv/bin/python -m bench.fit_scoring --seed 1 --scale default
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import zlib
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from armstrace.bootstrap import open_store
+from armstrace.domain.scoring import (
+    CANDIDATE_FEATURES,
+    NONE_FEATURES,
+    SIGN_CONSTRAINTS,
+    ScoringParameters,
+)
+from armstrace.services.tracing import Tracer, open_tracer
+from bench.trace_worlds import prepare_world, read_truth
+
+F64 = npt.NDArray[np.float64]
+PRUNE = 14.0
+FEATURES = (*CANDIDATE_FEATURES, *NONE_FEATURES)
+
+
+def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_unlicensed: float,
+            batch_size: int = 10_000) -> tuple[F64, npt.NDArray[np.int64], npt.NDArray[np.bool_], F64]:
+    """Design rows, group ids, labels and group weights for the fit."""
+    from armstrace.adapters.db.trace_store import TraceStore
+
+    ts = TraceStore(open_store(db_url))
+    nc, nn = len(CANDIDATE_FEATURES), len(NONE_FEATURES)
+    rows: list[F64] = []
+    gids: list[npt.NDArray[np.int64]] = []
+    labels: list[npt.NDArray[np.bool_]] = []
+    weights: list[float] = []
+    group = 0
+    batch: list = []
+    position = {item: k for k, item in enumerate(tracer.reg.item_ids)}
+
+    def flush() -> None:
+        nonlocal group
+        sb = tracer.score(batch)
+        for k, rec in enumerate(sb.recoveries):
+            t = truth[rec.recovery_id]
+            licensed = bool(t["item_id"])
+            if not licensed:
+                h = zlib.crc32(rec.recovery_id.encode()) / 2**32
+                if h >= keep_unlicensed:
+                    continue
+            a, b = int(sb.ev.offsets[k]), int(sb.ev.offsets[k + 1])
+            s = sb.scores[a:b]
+            top = max(float(s.max()) if b > a else -np.inf, float(sb.none[k]))
+            is_true = sb.ev.item[a:b] == position.get(t["item_id"], -1)
+            keep = (s >= top - PRUNE) | is_true
+            x = sb.x[a:b][keep]
+            f = np.zeros((len(x) + 1, nc + nn))
+            f[0, nc:] = sb.z[k]
+            f[1:, :nc] = x
+            y = np.zeros(len(x) + 1, dtype=bool)
+            y[1:] = is_true[keep]
+            if not y.any():
+                y[0] = True
+            rows.append(f)
+            gids.append(np.full(len(f), group, dtype=np.int64))
+            labels.append(y)
+            weights.append(1.0 if licensed else 1.0 / keep_unlicensed)
+            group += 1
+
+    for rec in ts.recoveries():
+        batch.append(rec)
+        if len(batch) >= batch_size:
+            flush()
+            batch = []
+    if batch:
+        flush()
+    ts.engine.dispose()
+    return (np.concatenate(rows), np.concatenate(gids), np.concatenate(labels),
+            np.array(weights))
+
+
+def newton(f: F64, gid: npt.NDArray[np.int64], y: npt.NDArray[np.bool_], gw: F64, w0: F64,
+           free: npt.NDArray[np.bool_], ridge: float = 1.0, iters: int = 40) -> F64:
+    """Maximise the weighted conditional-logit log-likelihood over the free weights."""
+    w = w0.copy()
+    w[~free] = 0.0
+    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    rw = gw[gid]
+    prev = -np.inf
+    for _ in range(iters):
+        s = f @ w
+        top = np.maximum.reduceat(s, starts)
+        e = np.exp(s - top[gid])
+        tot = np.add.reduceat(e, starts)
+        p = e / tot[gid]
+        ll = float((gw * (np.add.reduceat(np.where(y, s, 0.0), starts) - top - np.log(tot))).sum())
+        ll -= 0.5 * ridge * float(w @ w)
+        mu = np.add.reduceat(p[:, None] * f, starts)  # (groups, d)
+        g = (rw[y][:, None] * f[y]).sum(0) - (gw[:, None] * mu).sum(0)
+        g -= ridge * w
+        h = f.T @ ((rw * p)[:, None] * f) - mu.T @ (gw[:, None] * mu) + ridge * np.eye(len(w))
+        idx = np.flatnonzero(free)
+        step = np.zeros_like(w)
+        step[idx] = np.linalg.solve(h[np.ix_(idx, idx)], g[idx])
+        w += step
+        if abs(ll - prev) < 1e-4 * max(1.0, abs(ll)) and np.abs(step).max() < 1e-4:
+            break
+        prev = ll
+    return w
+
+
+def fit(f: F64, gid: npt.NDArray[np.int64], y: npt.NDArray[np.bool_], gw: F64, w0: F64) -> F64:
+    free = np.ones(len(FEATURES), dtype=bool)
+    while True:
+        w = newton(f, gid, y, gw, w0, free)
+        bad = [k for k, name in enumerate(FEATURES)
+               if free[k] and SIGN_CONSTRAINTS.get(name, 0) * w[k] < 0]
+        if not bad:
+            return w
+        for k in bad:
+            free[k] = False
+        w0 = w
+
+
+TOP = 12  # candidates per recovery kept for the threshold sweep
+REVIEW_PRICE = 150  # never-licensed recoveries reviewed per licensed weapon found, at most
+
+
+def posteriors(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]],
+               batch_size: int = 10_000) -> dict[str, npt.NDArray[np.generic]]:
+    """Per recovery: the best TOP posteriors, which of them is the truth, and flags."""
+    from armstrace.adapters.db.trace_store import TraceStore
+
+    ts = TraceStore(open_store(db_url))
+    position = {item: k for k, item in enumerate(tracer.reg.item_ids)}
+    post, true, licensed, traceable = [], [], [], []
+    batch: list = []
+
+    def flush() -> None:
+        sb = tracer.score(batch)
+        for k, rec in enumerate(sb.recoveries):
+            rows = tracer.ranked(sb, k)[:TOP]
+            p = np.zeros(TOP)
+            t = np.zeros(TOP, dtype=bool)
+            p[: len(rows)] = sb.post[rows]
+            t[: len(rows)] = sb.ev.item[rows] == position.get(truth[rec.recovery_id]["item_id"], -1)
+            post.append(p)
+            true.append(t)
+            licensed.append(bool(truth[rec.recovery_id]["item_id"]))
+            traceable.append(bool(sb.ev.reading_ok[k])
+                             and int(sb.ev.readable_chars[k]) >= tracer.params.min_readable)
+
+    for rec in ts.recoveries():
+        batch.append(rec)
+        if len(batch) >= batch_size:
+            flush()
+            batch = []
+    if batch:
+        flush()
+    ts.engine.dispose()
+    return {"post": np.array(post), "true": np.array(true), "licensed": np.array(licensed),
+            "traceable": np.array(traceable)}
+
+
+def rates(d: dict[str, npt.NDArray[np.generic]], match: float, ratio: float, amb: float,
+          list_ratio: float, max_listed: int) -> dict[str, float]:
+    """The headline metrics for one set of thresholds (a vectorised ``decide``)."""
+    p, t, lic, ok = d["post"], d["true"], d["licensed"], d["traceable"]
+    top, second = p[:, 0], p[:, 1]
+    m = ok & (top >= match) & (top >= ratio * second)
+    a = ok & ~m & (p.sum(1) >= amb)
+    listed = (p >= list_ratio * top[:, None]) & (np.arange(p.shape[1]) < max_listed)
+    right_m = m & t[:, 0]
+    right_a = a & (t & listed).any(1)
+    nl, nn = max(int(lic.sum()), 1), max(int((~lic).sum()), 1)
+    return {"precision": float(right_m.sum() / max(int(m.sum()), 1)),
+            "recall": float((right_m | right_a).sum() / nl), "matched_recall": float(right_m.sum() / nl),
+            "false_matches": float((m & ~lic).sum() / nn), "review": float((a & ~lic).sum() / nn)}
+
+
+def sweep(d: dict[str, npt.NDArray[np.generic]]) -> dict[str, float]:
+    """The loosest thresholds that keep the targets on this world, with a margin.
+
+    Matching: maximise matched recall with precision >= 99.6% and false matches
+    <= 0.5%. Review: lower ``ambiguous_threshold`` step by step while each step
+    finds at least one more licensed weapon per ``REVIEW_PRICE`` never-licensed
+    recoveries it adds to the review queue, and the queue stays <= 10% of them
+    (the target is 20%): past that, reviewers mostly read about crime guns that
+    were never licensed.
+    """
+    best: tuple[float, float, float] | None = None
+    for match in np.arange(0.80, 0.996, 0.005):
+        for ratio in (5.0, 10.0, 20.0, 50.0):
+            r = rates(d, float(match), ratio, 0.02, 0.02, 10)
+            ok = r["precision"] >= 0.996 and r["false_matches"] <= 0.005
+            if ok and (best is None or r["matched_recall"] > best[0] + 1e-9):
+                best = (r["matched_recall"], float(match), ratio)
+    assert best is not None, "no threshold reaches the precision target on the tuning world"
+    _, match, ratio = best
+    chosen = {"match_threshold": round(match, 3), "match_ratio": ratio}
+    lic = d["licensed"]
+    nl, nn = int(lic.sum()), int((~lic).sum())
+    prev = rates(d, match, ratio, 0.2, 0.02, 10)
+    chosen["ambiguous_threshold"] = 0.2
+    for amb in (0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001):
+        r = rates(d, match, ratio, amb, 0.02, 10)
+        found = (r["recall"] - prev["recall"]) * nl
+        added = (r["review"] - prev["review"]) * nn
+        if r["review"] > 0.10 or found * REVIEW_PRICE < added:
+            break
+        chosen["ambiguous_threshold"] = amb
+        prev = r
+    print("chosen:", chosen)
+    for amb in (0.05, 0.01, chosen["ambiguous_threshold"]):
+        for lr in (0.005, 0.02, 0.05):
+            r = rates(d, match, ratio, amb, lr, 10)
+            print(f"  ambiguous >= {amb}, list >= {lr} x best: "
+                  + ", ".join(f"{k} {v:.4f}" for k, v in r.items()))
+    print("  precision / matched recall by match threshold (ratio as chosen):")
+    for m in (0.8, 0.85, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99):
+        r = rates(d, m, ratio, chosen["ambiguous_threshold"], 0.02, 10)
+        print(f"    {m:.2f}: precision {r['precision']:.4f}, matched recall {r['matched_recall']:.4f}, "
+              f"false matches {r['false_matches']:.5f}")
+    return chosen
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale", default="default")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keep-unlicensed", type=float, default=0.5)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/armstrace-bench"))
+    ap.add_argument("--save", type=Path, help="write the fitted weights as JSON")
+    args = ap.parse_args()
+    world = prepare_world(args.workdir, args.seed, args.scale)
+    truth = read_truth(world.truth_path)
+    store = open_store(world.db_url)
+    tracer, _ = open_tracer(store)
+    params = tracer.params
+    for rnd in range(args.rounds):
+        t0 = time.perf_counter()
+        f, gid, y, gw = collect(tracer, world.db_url, truth, args.keep_unlicensed)
+        w = fit(f, gid, y, gw, params.weights(FEATURES))
+        params = params.with_weights(FEATURES, w)
+        tracer.params = params
+        print(f"round {rnd + 1}: {len(gw):,} recoveries, {len(f):,} rows, "
+              f"{time.perf_counter() - t0:.1f} s")
+    chosen = sweep(posteriors(tracer, world.db_url, truth))
+    if args.save:
+        args.save.write_text(json.dumps({**{n: float(getattr(params, n)) for n in FEATURES},
+                                         **chosen}, indent=1))
+    for fld in fields(ScoringParameters):
+        if fld.name in FEATURES:
+            print(f"    {fld.name}: float = {getattr(params, fld.name):.2f}")
+        elif fld.name in chosen:
+            print(f"    {fld.name}: float = {chosen[fld.name]}")
+
+
+if __name__ == "__main__":
+    main()

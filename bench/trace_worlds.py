@@ -1,0 +1,63 @@
+"""Simulated worlds imported into throwaway SQLite stores, for the tracer's benchmarks.
+
+Shared by ``fit_scoring.py`` (which fits ``scoring_v1`` on one seed) and
+``accuracy_trace.py`` (which measures it on other seeds). Worlds are cached under
+a work folder so a second run does not simulate and import again.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from armstrace.adapters.io.mappings import load_mapping
+from armstrace.bootstrap import open_store
+from armstrace.services.importing import Importer
+from armstrace.services.ports import SystemClock
+from armstrace.simulate.world import generate_world
+
+
+@dataclass(frozen=True)
+class World:
+    seed: int
+    scale: str
+    folder: Path
+    db_url: str
+
+    @property
+    def truth_path(self) -> Path:
+        return self.folder / "truth" / "truth_recoveries.csv"
+
+
+def prepare_world(workdir: Path, seed: int, scale: str, *, shifted: bool = False) -> World:
+    """Simulate (seed, scale) and import it, unless already done in ``workdir``.
+
+    ``shifted``: the same world with its recoveries re-recorded under another error
+    model (``shifted_damage``).
+    """
+    folder = workdir / (f"{scale}-{seed}" + ("-shifted" if shifted else ""))
+    db = folder / "store.db"
+    url = f"sqlite:///{db}"
+    done = folder / ".imported"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        world = folder / "world"
+        if shifted:
+            from bench.shifted_damage import shift_world
+
+            shift_world(prepare_world(workdir, seed, scale).folder, world, seed)
+        else:
+            generate_world(world, seed=seed, scale=scale)
+        if db.exists():
+            db.unlink()
+        store = open_store(url)
+        Importer(store, SystemClock(), load_mapping(None)).run(world, folder / "rejects.csv")
+        store.engine.dispose()
+        done.write_text("ok\n")
+    return World(seed, scale, folder / "world", url)
+
+
+def read_truth(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return {row["recovery_id"]: row for row in csv.DictReader(f)}
