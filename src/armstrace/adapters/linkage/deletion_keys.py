@@ -21,8 +21,13 @@ serials themselves before it becomes a candidate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+
+from armstrace.domain.serials import CONFUSABLES
 
 __all__ = [
     "ALPHABET",
@@ -32,17 +37,26 @@ __all__ = [
     "FAMILY_EXACT",
     "FAMILY_MASK1",
     "FAMILY_MASK2",
+    "FOLD_LUT",
     "MAX_LEN",
     "POW",
     "POW_INV",
+    "SALT_CORE",
+    "SALT_EXACT",
     "codes_of",
+    "core_keys",
+    "core_starts",
     "del1",
     "del2",
+    "encode",
+    "exact_keys",
+    "fold",
     "mix",
     "pow_table",
     "prefix_hashes",
     "salt",
     "swap_delta",
+    "width_for",
 ]
 
 U64 = npt.NDArray[np.uint64]
@@ -144,3 +158,61 @@ def mix(h: U64, salt_value: np.uint64 | U64) -> U64:
     z *= _C2
     z ^= z >> _S31
     return z
+
+
+# --- encoding: canonical strings as zero-padded ASCII rows -------------------------
+FOLD_LUT = np.arange(256, dtype=np.uint8)  # byte-level fold_confusables
+for _src, _dst in CONFUSABLES.items():
+    FOLD_LUT[ord(_src)] = ord(_dst)
+_STRIP_LUT = np.zeros(256, dtype=bool)  # leading characters digit_core strips
+for _ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0":
+    _STRIP_LUT[ord(_ch)] = True
+_FOLD_TABLE = str.maketrans(CONFUSABLES)
+SALT_CORE = np.array([salt(FAMILY_CORE, n) for n in range(MAX_LEN + 1)], dtype=np.uint64)
+SALT_EXACT = np.array([salt(FAMILY_EXACT, n) for n in range(MAX_LEN + 1)], dtype=np.uint64)
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+
+
+def width_for(n: int) -> int:
+    """Row width in bytes for strings of up to ``n`` characters (a multiple of 8)."""
+    return max(8, -(-n // 8) * 8)
+
+
+def encode(strings: Sequence[str], width: int) -> U8:
+    """ASCII rows (len(strings), width), zero padded; longer strings truncated."""
+    arr = np.array(strings, dtype=f"S{width}") if strings else np.empty(0, f"S{width}")
+    return arr.view(np.uint8).reshape(len(strings), width)
+
+
+def fold(s: str) -> str:
+    """``fold_confusables`` (the byte table's twin for Python strings)."""
+    return s.translate(_FOLD_TABLE)
+
+
+def core_starts(canonical: U8, lengths: npt.NDArray[np.integer[Any]]) -> I64:
+    """Per row, how many leading letters and zeros ``digit_core`` strips."""
+    strip = _STRIP_LUT[canonical]
+    strip = np.concatenate([strip, np.zeros((len(strip), 1), dtype=bool)], axis=1)
+    first = np.argmin(strip, axis=1).astype(np.int64)
+    out: I64 = np.minimum(first, lengths).astype(np.int64)
+    return out
+
+
+def core_keys(cores: list[str]) -> U64:
+    """Family-C keys of digit cores (each at most MAX_LEN characters)."""
+    clen = np.fromiter(map(len, cores), dtype=np.int64, count=len(cores))
+    p = prefix_hashes(codes_of(encode(cores, width_for(int(clen.max())))))
+    h = np.take_along_axis(p, clen[:, None], axis=1)[:, 0]
+    return mix(h, SALT_CORE[clen])
+
+
+def exact_keys(folded: list[str]) -> U64:
+    """Exact (family E) keys of already folded strings of any length."""
+    out = np.empty(len(folded), dtype=np.uint64)
+    for k, s in enumerate(folded):
+        h = 0
+        for t, ch in enumerate(s):
+            h = (h + (ALPHABET.index(ch) + 1) * pow(BASE, t, 1 << 64)) & ((1 << 64) - 1)
+        out[k] = mix(np.array([h], dtype=np.uint64), salt(FAMILY_EXACT, min(len(s), 0xFFFF)))[0]
+    return out
