@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,7 +28,6 @@ pytest: install
 test: lint pytest
 
 bench: install
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/bench_ledger.py
 
 clean:
