@@ -22,6 +22,7 @@ REGISTRY = [
     "",  # 8  unreadable in the registry: never matches
     "A1",  # 9  very short
     "X" * 40,  # 10 absurdly long
+    "63A034554",  # 11 SIG-style mixed prefix
 ]
 
 
@@ -66,6 +67,8 @@ def test_dropped_prefix_and_zeros_use_the_digit_core(index: CandidateIndex) -> N
     got = found(index, "12345")  # Ruger's block "196-" dropped
     assert got[4].route == "digit_core"
     assert found(index, "I234")[7].route == "digit_core"  # SV0 dropped, 1 read as I
+    assert found(index, "034554")[11].route == "digit_core"  # mixed prefix "63A" dropped
+    assert found(index, "63A34554")[11].distance == 1  # a lost zero: plain edit
 
 
 def test_wildcards(index: CandidateIndex) -> None:

@@ -128,6 +128,7 @@ serial = st.one_of(
     st.from_regex(r"(LE|BFI|SV|L|US|FN)[0-9]{4,6}", fullmatch=True),
     st.from_regex(r"0{0,3}[0-9]{3,7}", fullmatch=True),
     st.from_regex(r"[0-9]{3}-[0-9]{5}", fullmatch=True),
+    st.from_regex(r"[0-9]{2}[A-Z][0-9]{3,6}", fullmatch=True),
     st.from_regex(r"[A-Z0-9]{1,12}", fullmatch=True),
 )
 

@@ -16,6 +16,7 @@ from armstrace.domain.serials import (
     serial_cores,
     strip_alpha_prefix,
     strip_leading_zeros,
+    tail_core,
 )
 
 
@@ -121,7 +122,11 @@ def test_cores_for_dropped_prefixes_and_zeros() -> None:
     assert digit_core("ABC") == ""
     assert "123456" in reading_cores("I23456")  # dropped prefix, misread 1
     assert serial_cores("196-12345") == ("19612345", "12345")
-    assert serial_cores("BFI004512") == ("4512",)
+    # "BFI" folds to "8F1": the tail after the last true letter is a core too
+    assert serial_cores("BFI004512") == ("4512", "1004512")
+    assert tail_core("63A034554") == "34554"  # mixed digit-letter prefix
+    assert "34554" in serial_cores("63A034554")
+    assert "34554" in reading_cores("63A34554")  # prefix kept, zero lost
     assert normalise_serial("SV01234").digit_core == "1234"
 
 

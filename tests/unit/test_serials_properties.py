@@ -15,6 +15,7 @@ from armstrace.domain.serials import (
     normalise_serial,
     reading_cores,
     serial_cores,
+    tail_core,
 )
 
 CANONICAL_RE = re.compile(r"[A-Z0-9?]+")
@@ -57,7 +58,10 @@ def test_folding_and_cores_are_idempotent(s: str) -> None:
     c = digit_core(s)
     assert digit_core(c) == c
     assert not c or c[0] not in "0ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    assert digit_core(s) in reading_cores(s)
+    assert not c or c in reading_cores(s)
+    t = tail_core(s)
+    assert tail_core(t) == t
+    assert not t or t[0] != "0"
 
 
 @settings(max_examples=300)

@@ -44,6 +44,7 @@ __all__ = [
     "serial_cores",
     "strip_alpha_prefix",
     "strip_leading_zeros",
+    "tail_core",
 ]
 
 WILDCARD = "?"
@@ -203,29 +204,49 @@ def digit_core(s: str) -> str:
     return fold_confusables(s.lstrip(_LEADING_STRIP))
 
 
+def tail_core(s: str) -> str:
+    """The folded running number at the end: after the last letter, zeros stripped.
+
+    Prefixes mixing digits and letters ("63A034554", SIG's MCX) defeat
+    ``digit_core``; officers drop them all the same. Letters are those left after
+    folding, so a misread "O" or "I" in the number does not cut it short.
+    """
+    f = fold_confusables(s)
+    last = max((k for k, ch in enumerate(f) if "A" <= ch <= "Z"), default=-1)
+    return f[last + 1 :].lstrip("0")
+
+
+def _distinct(*cores: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for c in cores if c))
+
+
 def reading_cores(canonical: str) -> tuple[str, ...]:
     """The cores a reading may stand for when its prefix or zeros were dropped.
 
-    Besides ``digit_core``, the folded reading without leading zeros: a reading
-    "I23456" may be "123456" with a misread 1, which ``digit_core`` would have
-    stripped as a letter.
+    ``digit_core``; the folded reading without leading zeros (a reading "I23456"
+    may be "123456" with a misread 1, which ``digit_core`` would strip as a
+    letter); and ``tail_core`` (a reading that kept a mixed prefix but lost
+    zeros). Distinct and non-empty, in that order.
     """
-    first = digit_core(canonical)
-    second = strip_leading_zeros(fold_confusables(canonical))
-    return (first,) if second == first else (first, second)
+    return _distinct(
+        digit_core(canonical),
+        strip_leading_zeros(fold_confusables(canonical)),
+        tail_core(canonical),
+    )
 
 
 def serial_cores(marking: str, canonical: str | None = None) -> tuple[str, ...]:
     """The cores a registry marking can be read as once its prefix is dropped.
 
-    ``digit_core`` of the whole marking, and of what follows each separator in the
-    marking as written: Ruger's "196-12345" is often recorded as "12345", which no
-    letter-stripping rule would reach. Cores are distinct, in that order; pass
-    ``canonical`` (the marking's, if already known) to save normalising it again.
+    ``digit_core`` and ``tail_core`` of the whole marking, and the digit core of
+    what follows each separator in the marking as written: Ruger's "196-12345" is
+    often recorded as "12345", which no letter-stripping rule would reach. Cores
+    are distinct and non-empty, in that order; pass ``canonical`` (the marking's,
+    if already known) to save normalising it again.
     """
     if canonical is None:
         canonical = normalise_serial(marking).canonical
-    out = [digit_core(canonical)]
+    out = [digit_core(canonical), tail_core(canonical)]
     parts = _SEGMENT_SPLIT_RE.split(marking.strip())
     for k in range(1, len(parts)):
         tail = "".join(parts[k:])
@@ -233,10 +254,8 @@ def serial_cores(marking: str, canonical: str | None = None) -> tuple[str, ...]:
             tail = _canonical_or_empty(tail)
         else:
             tail = normalise_serial(tail).canonical
-        core = digit_core(tail)
-        if core and core not in out:
-            out.append(core)
-    return tuple(c for c in out if c)
+        out.append(digit_core(tail))
+    return _distinct(*out)
 
 
 def pattern_matches(pattern: str, serial: str) -> bool:

@@ -82,6 +82,7 @@ from armstrace.adapters.linkage.deletion_keys import (
     mix,
     prefix_hashes,
     salt,
+    tail_starts,
     width_for,
 )
 from armstrace.adapters.linkage.matching import (
@@ -221,6 +222,10 @@ class CandidateIndex:
             raise ValueError("too many items for one index")
         core_first = core_starts(canonical, lengths)
         core_ok = (core_first > 0) & (lengths - core_first >= MIN_CORE_LEN) & (lengths <= MAX_LEN)
+        tail_first = tail_starts(folded, lengths)
+        tail_ok = (tail_first > 0) & (lengths - tail_first >= MIN_CORE_LEN) & (
+            lengths <= MAX_LEN
+        ) & (tail_first != core_first)
 
         # cores after a separator of the marking ("196-12345" -> "12345")
         seg_items: list[int] = []
@@ -244,7 +249,8 @@ class CandidateIndex:
             for start in range(0, len(ids_n), 1 << 16):
                 ids = ids_n[start : start + (1 << 16)].astype(np.int64)
                 tasks.append((n, ids, total))
-                total += len(ids) * (1 + n + n * (n - 1) // 2) + int(core_ok[ids].sum())
+                total += len(ids) * (1 + n + n * (n - 1) // 2)
+                total += int(core_ok[ids].sum()) + int(tail_ok[ids].sum())
         tail = total
         total += len(seg_cores) + len(long_ids)
         bucket_bits = max(4, math.ceil(math.log2(max(total, 2) / load)))
@@ -266,12 +272,14 @@ class CandidateIndex:
                 np.bitwise_and(k, hi_mask, out=entries[pos : pos + len(ids)])
                 entries[pos : pos + len(ids)] |= items
                 pos += len(ids)
-            rows = np.flatnonzero(core_ok[ids])
-            if len(rows):
-                first = core_first[ids[rows]]
-                core_hash = (p[rows, n] - p[rows, first]) * POW_INV[first]
-                k = mix(core_hash, SALT_CORE[n - first])
-                entries[pos : pos + len(rows)] = (k & hi_mask) | items[rows]
+            for ok, firsts in ((core_ok, core_first), (tail_ok, tail_first)):
+                rows = np.flatnonzero(ok[ids])
+                if len(rows):
+                    first = firsts[ids[rows]]
+                    core_hash = (p[rows, n] - p[rows, first]) * POW_INV[first]
+                    k = mix(core_hash, SALT_CORE[n - first])
+                    entries[pos : pos + len(rows)] = (k & hi_mask) | items[rows]
+                    pos += len(rows)
 
         _parallel(run, tasks, workers)
         extra_keys = [core_keys(seg_cores)] if seg_cores else []

@@ -56,6 +56,7 @@ __all__ = [
     "prefix_hashes",
     "salt",
     "swap_delta",
+    "tail_starts",
     "width_for",
 ]
 
@@ -196,6 +197,17 @@ def core_starts(canonical: U8, lengths: npt.NDArray[np.integer[Any]]) -> I64:
     strip = np.concatenate([strip, np.zeros((len(strip), 1), dtype=bool)], axis=1)
     first = np.argmin(strip, axis=1).astype(np.int64)
     out: I64 = np.minimum(first, lengths).astype(np.int64)
+    return out
+
+
+def tail_starts(folded: U8, lengths: npt.NDArray[np.integer[Any]]) -> I64:
+    """Per row, where ``tail_core`` starts: after the last letter, past any zeros."""
+    cols = np.arange(folded.shape[1])
+    letter = (folded >= ord("A")) & (folded <= ord("Z"))
+    start = np.where(letter, cols, -1).max(axis=1, initial=-1) + 1
+    keep = (folded != ord("0")) & (cols >= start[:, None])  # padding bytes are 0, not "0"
+    keep = np.concatenate([keep, np.ones((len(keep), 1), dtype=bool)], axis=1)
+    out: I64 = np.minimum(np.argmax(keep, axis=1), lengths).astype(np.int64)
     return out
 
 

@@ -32,6 +32,7 @@ from armstrace.adapters.linkage.deletion_keys import (
     fold,
     mix,
     prefix_hashes,
+    tail_starts,
     width_for,
 )
 from armstrace.adapters.linkage.probes import ProbePlan, probe_keys, probe_plan
@@ -435,9 +436,9 @@ class Matcher:
     def cores(self, qids: I64, readings: list[str], max_edits: int) -> Found:
         """Dropped prefixes and zeros: digit-core matches beyond the edit budget.
 
-        A reading's cores (``reading_cores``): its digit core, and its folded form
-        without leading zeros; both are suffixes of the folded reading, so their
-        hashes come from the reading's prefix sums like the index's own.
+        A reading's cores (``reading_cores``) are all suffixes of the folded
+        reading, so their hashes come from the reading's prefix sums like the
+        index's own.
         """
         if len(qids) == 0:
             return NONE
@@ -448,11 +449,17 @@ class Matcher:
         full = np.take_along_axis(p, lens[:, None], axis=1)[:, 0]
         zero = folded == ord("0")
         zero = np.concatenate([zero, np.zeros((len(zero), 1), dtype=bool)], axis=1)
-        starts = [core_starts(canon, lens), np.minimum(np.argmin(zero, axis=1), lens)]
+        starts = [
+            core_starts(canon, lens),
+            np.minimum(np.argmin(zero, axis=1), lens),
+            tail_starts(folded, lens),
+        ]
         keys: list[U64] = []
         owners: list[I64] = []
         for k, first in enumerate(starts):
-            ok = (lens - first >= MIN_CORE_LEN) & ((k == 0) | (first != starts[0]))
+            ok = lens - first >= MIN_CORE_LEN
+            for earlier in starts[:k]:
+                ok &= first != earlier
             rows = np.flatnonzero(ok)
             f = first[rows]
             h = (full[rows] - p[rows, f]) * POW_INV[f]
