@@ -192,7 +192,15 @@ class Matcher:
             probe, item = self.lookup(keys[valid])
             probe = valid[probe]
         else:
-            probe, item = self.lookup(keys)
+            # skip probes that only repeat others for this reading (see ProbePlan)
+            needed = np.ones((len(qf), plan.size), dtype=bool)
+            for first, second in ((0, 1), (2, 3)):
+                pa, pb = plan.differ[:, first], plan.differ[:, second]
+                used = np.flatnonzero(pa >= 0)
+                needed[:, used] &= qf[:, pa[used]] != qf[:, pb[used]]
+            valid = np.flatnonzero(needed.ravel())
+            probe, item = self.lookup(keys[valid])
+            probe = valid[probe]
         row, pk = np.divmod(probe, plan.size)
         a = pk < plan.n_a
         found = [self._class_a(qc, qf, row[a], pk[a], item[a], plan, has_wild, max_edits)]

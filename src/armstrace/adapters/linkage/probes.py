@@ -108,6 +108,10 @@ class ProbePlan:
     a_i: I64
     a_j: I64
     a_accept: npt.NDArray[np.uint8]
+    # pairs of reading positions that must hold different characters for the probe
+    # to be worth asking (a swap of equal characters, or deleting the second of two
+    # equal ones, repeats another probe or an A case); -1 where there is none
+    differ: npt.NDArray[np.int64]
     # recipes: (class, index arrays) evaluated by ``probe_keys``
     recipes: tuple[tuple[str, tuple[I64, ...]], ...]
 
@@ -139,13 +143,19 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
     labels: list[str] = []
     recipes: list[tuple[str, tuple[I64, ...]]] = []
 
-    def add(label: str, n: int, s: np.uint64, mp: list[int], d: int, tag: int = 0) -> None:
+    differ: list[tuple[int, int, int, int]] = []
+
+    def add(
+        label: str, n: int, s: np.uint64, mp: list[int], d: int, tag: int = 0,
+        must_differ: tuple[int, int, int, int] = (-1, -1, -1, -1),
+    ) -> None:
         salts.append(s)
         tags.append(tag)
         tlen.append(n)
         dist.append(d)
         maps.append(mp)
         labels.append(label)
+        differ.append(must_differ)
 
     def recipe(label: str, *cols: list[int]) -> None:
         recipes.append((label, tuple(np.array(c, dtype=np.int64) for c in cols)))
@@ -167,7 +177,7 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
                 if p in (t, t + 1):
                     continue
                 mp = [FREE if k == p else _swap(t, k) for k in ident]
-                add("B", m, salt(FAMILY_MASK1, m, p), mp, 2)
+                add("B", m, salt(FAMILY_MASK1, m, p), mp, 2, must_differ=(t, t + 1, -1, -1))
                 qs.append(p)
                 ts.append(t)
                 fs.append(1 if p < t else 0)
@@ -176,7 +186,8 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
         exact_m = salt(FAMILY_EXACT, m)
         for t1 in range(m - 1):
             for t2 in range(t1 + 2, m - 1):
-                add("C", m, exact_m, [_swap(t1, _swap(t2, k)) for k in ident], 2)
+                add("C", m, exact_m, [_swap(t1, _swap(t2, k)) for k in ident], 2,
+                    must_differ=(t1, t1 + 1, t2, t2 + 1))
                 t1s.append(t1)
                 t2s.append(t2)
         recipe("C", t1s, t2s)
@@ -186,14 +197,18 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
                 if abs(i - j) >= 2:
                     mp = [_r_del((i,), k) if k < j else FREE if k == j else _r_del((i,), k - 1)
                           for k in ident]
-                    add("D", m, salt(FAMILY_MASK1, m, j), mp, 2)
+                    # deleting the second of two equal characters repeats the
+                    # first's probe, or an A case when that one is not made
+                    run = (i - 1, i, -1, -1) if i > 0 else (-1, -1, -1, -1)
+                    add("D", m, salt(FAMILY_MASK1, m, j), mp, 2, must_differ=run)
                     ds.append(i)
         recipe("D", ds)
     n = m - 1
     if not substitutions_only and n >= 1 and n in present:
         exact_n = salt(FAMILY_EXACT, n)
         for i in range(m):
-            add("E1", n, exact_n, [_r_del((i,), k) for k in range(n)], 1)
+            add("E1", n, exact_n, [_r_del((i,), k) for k in range(n)], 1,
+                must_differ=(i - 1, i, -1, -1) if i > 0 else (-1, -1, -1, -1))
         recipe("E1", list(range(m)))
         e2 = []
         for a, b in pairs:
@@ -210,7 +225,8 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
             for t in range(m - 2):
                 if i == t + 1:
                     continue  # deleted character between the swapped pair: not OSA
-                add("E3", n, exact_n, [_r_del((i,), _swap(t, k)) for k in range(n)], 2)
+                add("E3", n, exact_n, [_r_del((i,), _swap(t, k)) for k in range(n)], 2,
+                    must_differ=(_r_del((i,), t), _r_del((i,), t + 1), -1, -1))
                 e3i.append(i)
                 e3t.append(t)
                 e3l.append(_r_del((i,), t))
@@ -248,7 +264,7 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
                     continue  # inserted between the swapped pair: not OSA
                 mp = [_swap(t, k) if k < p else FREE if k == p else _swap(t, k - 1)
                       for k in range(n)]
-                add("G3", n, salt(FAMILY_MASK1, n, p), mp, 2)
+                add("G3", n, salt(FAMILY_MASK1, n, p), mp, 2, must_differ=(t, t + 1, -1, -1))
                 g3t.append(t)
         recipe("G3", g3t)
     n = m + 2
@@ -284,6 +300,7 @@ def probe_plan(m: int, present: frozenset[int], substitutions_only: bool) -> Pro
         accept.append(bits)
     keep_words = keep.view(np.uint64).reshape(len(maps), cols // 8)
     return ProbePlan(
+        differ=np.array(differ, dtype=np.int64).reshape(len(differ), 4),
         keep_cols=tuple(np.ascontiguousarray(keep_words[:, w]) for w in range(cols // 8)),
         a_i=np.array([i for i, _ in a_pairs], dtype=np.int64),
         a_j=np.array([j for _, j in a_pairs], dtype=np.int64),
