@@ -95,7 +95,7 @@ def _popcount(x: U64) -> npt.NDArray[np.uint8]:
 
 @dataclass(slots=True)
 class Found:
-    """Verified candidates of one part, sorted by (query, distance, route, item)."""
+    """Verified candidates of one part, sorted by (query, distance, route)."""
 
     qid: I64
     item: I32
@@ -180,6 +180,11 @@ class Matcher:
     def main_block(
         self, qids: I64, block: list[str], m: int, has_wild: bool, max_edits: int
     ) -> Found:
+        """Readings of one length ``m`` (``qids`` their ids): every probe class.
+
+        Blocks hold readings with wildcards (``has_wild``: class A only, pairs that
+        cover the wildcards) or without; the probe plan is shared by the block.
+        """
         qc = encode(block, width_for(m))
         qf = FOLD_LUT[qc]
         plan = probe_plan(m, self.lengths_present, has_wild)
