@@ -27,9 +27,11 @@ from armstrace.adapters.io.readers import FileFormatError
 from armstrace.bootstrap import default_rejects_path, open_store
 from armstrace.domain.vocabulary import PARTY_KINDS
 from armstrace.entrypoints.cli.progress import progress_port
+from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
 from armstrace.services.importing import Importer, ImportReport, NothingToImport
 from armstrace.services.ports import SystemClock
 from armstrace.services.summary import Summary, summarise
+from armstrace.services.tracing import trace_all
 from armstrace.services.verifying import VerifyReport, verify_ledger
 
 app = typer.Typer(
@@ -137,6 +139,9 @@ def verify(db: DbOption = None, quiet: QuietOption = False,
             raise typer.Exit(1)
 
 
+app.command("trace")(trace_command)
+
+
 @app.command()
 def summary(db: DbOption = None, as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date (YYYY-MM-DD) for holdings; default: everything recorded.")] = None,
@@ -215,7 +220,7 @@ def demo(
     scale: Annotated[str, typer.Option(help="World size (see simulate).")] = "default",
     quiet: QuietOption = False,
 ) -> None:
-    """The main job, end to end: simulate a world, import it, verify the ledger, summarise."""
+    """The main job, end to end: simulate a world, import it, verify the ledger, trace, summarise."""
     from armstrace.simulate.world import generate_world
 
     with _user_errors():
@@ -236,7 +241,15 @@ def demo(
         started = time.perf_counter()
         report = verify_ledger(store)
         _print_verify(report, time.perf_counter() - started)
-        out.rule("4. Summary")
+        out.rule("4. Trace recovered weapons")
+        traces_csv = folder / "traces.csv"
+        started = time.perf_counter()
+        with progress_port(quiet) as progress:
+            trace_all(store, traces_csv, progress=progress)
+        for line in trace_headline(store):
+            out.print(line)
+        out.print(f"({time.perf_counter() - started:.1f} s; every trace with its reason: {traces_csv})")
+        out.rule("5. Summary")
         _print_summary(summarise(store), "en")
         out.print(f"\nStore: {db}  (try: armstrace summary --db {db} --lang es)")
         if not report.ok:
