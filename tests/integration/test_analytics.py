@@ -1,4 +1,4 @@
-"""services.analytics on the hand-built world (tests/integration/analytics_world.py), both backends."""
+"""services.analytics and .reconciling on the hand-built world (analytics_world.py), both backends."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tests.integration.analytics_world import build
 from armstrace.adapters.db.store import SqlStore
 from armstrace.domain.statistics import wilson_interval
 from armstrace.services import analytics as a
+from armstrace.services import reconciling as rc
 from armstrace.services.analytics_data import Dataset, fiscal_year, load_dataset
 
 
@@ -116,7 +117,7 @@ def test_year_coverage_and_trends(ds: Dataset) -> None:
 
 
 def test_reconciliation_tables(ds: Dataset) -> None:
-    lic = {r.licence_id: r for r in a.licence_reconciliation(ds)}
+    lic = {r.licence_id: r for r in rc.licence_reconciliation(ds)}
     l1, l2 = lic["L1"], lic["L2"]
     assert (l1.licensed, l1.shipped, l1.received, l1.transferred, l1.assigned, l1.lost_or_stolen) == (
         4, 4, 4, 4, 2, 1)
@@ -125,9 +126,9 @@ def test_reconciliation_tables(ds: Dataset) -> None:
     # where they stopped is what stopping_points shows
     assert not any("never transferred" in p for p in l1.problems)
     assert (l2.shipped, l2.transferred, l2.assigned) == (4, 3, 2)
-    states = {s.state: s for s in a.state_reconciliation(ds)}
+    states = {s.state: s for s in rc.state_reconciliation(ds)}
     assert states["MX-MIC"].licences == 1 and states["MX-JAL"].licensed == 4
-    flows = {f.party_id: f for f in a.custodian_flows(ds)}
+    flows = {f.party_id: f for f in rc.custodian_flows(ds)}
     gov = flows["P-MIC-GOV"]
     assert (gov.received, gov.passed_on, gov.on_hand, gov.held, gov.recovered) == (4, 2, 2, 2, 2)
     assert flows["P-MIC-MUN"].stolen == 1 and flows["P-SEDENA"].passed_on == 7
@@ -137,7 +138,7 @@ def test_reconciliation_tables(ds: Dataset) -> None:
 
 
 def test_stopping_points_name_the_state_government(ds: Dataset) -> None:
-    stops = {(s.gap, s.party_id): s for s in a.stopping_points(ds)}
+    stops = {(s.gap, s.party_id): s for s in rc.stopping_points(ds)}
     mic = stops[("received_not_assigned", "P-MIC-GOV")]
     assert (mic.items, mic.recovered, mic.stockpile) == (2, 1, True)  # I1 recovered (matched)
     assert stops[("received_not_assigned", "P-JAL-GOV")].items == 1

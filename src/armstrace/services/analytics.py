@@ -1,8 +1,9 @@
-"""Where diversion happens: rates per custodian and group, time-to-crime, trends, reconciliation.
+"""Where diversion happens: rates per custodian and group, time-to-crime, trends by year.
 
 Use cases over a ``Dataset`` (``services.analytics_data.load_dataset``). They
 return plain rows, never print, and every table carries its definition and its
-provenance (which store, which trace runs, which scorer).
+provenance (which store, which trace runs, which scorer). Reconciliation and
+the points where trails stop are in ``services.reconciling``.
 
 Definitions (docs: the report shows ``DiversionTable.definition`` under the table):
 
@@ -43,7 +44,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from armstrace.domain.provenance import Provenance
-from armstrace.domain.reconciliation import STOCKPILE_KINDS
 from armstrace.domain.statistics import (
     RANKING_METHOD,
     THREE_YEARS_DAYS,
@@ -55,26 +55,25 @@ from armstrace.domain.statistics import (
     time_to_crime_summary,
     wilson_interval,
 )
-from armstrace.services.analytics_data import NO_TRACE, Dataset, TracedRecovery
+from armstrace.services.analytics_data import (
+    NO_TRACE,
+    Dataset,
+    TracedRecovery,
+    custodian_weapons,
+    licence_of,
+    licence_weapons,
+)
 
 __all__ = [
     "DENOMINATORS",
     "GROUPS",
     "TRANSIT_KINDS",
-    "CustodianFlow",
     "DiversionRate",
     "DiversionTable",
-    "LicenceReconciliation",
-    "StateReconciliation",
-    "StoppingPoint",
     "TimeToCrimeRow",
     "TrendRow",
     "YearCoverage",
-    "custodian_flows",
     "diversion_rates",
-    "licence_reconciliation",
-    "state_reconciliation",
-    "stopping_points",
     "time_to_crime",
     "trends_by_year",
     "year_coverage",
@@ -139,50 +138,6 @@ _DEFINITIONS = {
 }
 
 
-def _counts_by_custodian(ds: Dataset, min_confidence: float
-                         ) -> tuple[dict[str, set[str]], Counter[str], dict[str, list[int]]]:
-    weapons: dict[str, set[str]] = defaultdict(set)
-    rows: Counter[str] = Counter()
-    ttc: dict[str, list[int]] = defaultdict(list)
-    for tr in ds.traces:
-        who = tr.names_custodian
-        if who is None or tr.confidence < min_confidence:
-            continue
-        rows[who] += 1
-        if tr.weapon_key not in weapons[who] and tr.time_to_crime_days is not None:
-            ttc[who].append(tr.time_to_crime_days)
-        weapons[who].add(tr.weapon_key)
-    return weapons, rows, ttc
-
-
-def _licence_of(ds: Dataset, tr: TracedRecovery) -> str | None:
-    if tr.licence_id:
-        return tr.licence_id
-    lic = {ds.ledger.item_licence.get(i) for i in tr.items}
-    if len(lic) == 1:
-        only = lic.pop()
-        return only
-    return None
-
-
-def _counts_by_licence(ds: Dataset, min_confidence: float
-                       ) -> tuple[dict[str, set[str]], Counter[str], dict[str, list[int]]]:
-    weapons: dict[str, set[str]] = defaultdict(set)
-    rows: Counter[str] = Counter()
-    ttc: dict[str, list[int]] = defaultdict(list)
-    for tr in ds.traces:
-        if tr.confidence < min_confidence:
-            continue
-        lic = _licence_of(ds, tr)
-        if lic is None:
-            continue
-        rows[lic] += 1
-        if tr.weapon_key not in weapons[lic] and tr.time_to_crime_days is not None:
-            ttc[lic].append(tr.time_to_crime_days)
-        weapons[lic].add(tr.weapon_key)
-    return weapons, rows, ttc
-
-
 def _median(values: list[int]) -> float | None:
     if not values:
         return None
@@ -222,7 +177,7 @@ def diversion_rates(ds: Dataset, group: str = "custodian", *, min_confidence: fl
     by_party = group in ("custodian", "kind", "state")
     ttc: dict[str, list[int]] = defaultdict(list)
     if by_party:
-        weapons, rows, days = _counts_by_custodian(ds, min_confidence)
+        weapons, rows, days = custodian_weapons(ds, min_confidence)
         led = ds.ledger
         for pid in set(led.held) | set(weapons) | set(led.received):
             p = ds.parties.get(pid)
@@ -245,7 +200,7 @@ def diversion_rates(ds: Dataset, group: str = "custodian", *, min_confidence: fl
             received[key] += led.received.get(pid, 0)
             ttc[key].extend(days.get(pid, ()))
     else:
-        weapons, rows, days = _counts_by_licence(ds, min_confidence)
+        weapons, rows, days = licence_weapons(ds, min_confidence)
         for lic, registered in ds.ledger.registered.items():
             licence = ds.licences.get(lic)
             key = lic if group == "licence" else (licence.exporter_id if licence else "unknown")
@@ -317,7 +272,7 @@ def _grouper(ds: Dataset, by: str | None) -> Callable[[TracedRecovery], tuple[st
         return (r, r or "federal / no region")
 
     def exporter(tr: TracedRecovery) -> tuple[str, str] | None:
-        lic = _licence_of(ds, tr)
+        lic = licence_of(ds, tr)
         licence = ds.licences.get(lic) if lic else None
         if licence is None:
             return None
@@ -445,156 +400,4 @@ def trends_by_year(ds: Dataset, by: str | None = "kind") -> list[TrendRow]:
         s = time_to_crime_summary(values)
         out.append(TrendRow(year, key, label, len(values), s.quantiles.get(0.5),
                             s.under_three_years))
-    return out
-
-
-# ---------------------------------------------------------------- reconciliation
-
-
-@dataclass(frozen=True, slots=True)
-class LicenceReconciliation:
-    """``domain.reconciliation.Reconciliation`` of one licence, with who and where."""
-
-    licence_id: str
-    exporter_id: str
-    end_user_id: str | None
-    state: str | None
-    licensed: int | None
-    registered: int
-    shipped: int
-    received: int
-    transferred: int
-    assigned: int
-    lost_or_stolen: int
-    destroyed: int
-    recovered: int
-    problems: tuple[str, ...]
-
-
-def licence_reconciliation(ds: Dataset) -> list[LicenceReconciliation]:
-    """Licensed vs registered vs shipped vs received vs transferred vs assigned, per licence.
-
-    ``recovered`` = distinct recovered weapons traced to the licence.
-    """
-    weapons, _rows, _ttc = _counts_by_licence(ds, 0.0)
-    out = []
-    for lic_id in sorted(ds.ledger.reconciliations):
-        r = ds.ledger.reconciliations[lic_id]
-        lic = ds.licences[lic_id]
-        end_user = ds.parties.get(lic.end_user_id) if lic.end_user_id else None
-        out.append(LicenceReconciliation(
-            lic_id, lic.exporter_id, lic.end_user_id, end_user.region if end_user else None,
-            r.licensed, r.registered, r.shipped, r.received, r.transferred, r.assigned,
-            r.lost_or_stolen, r.destroyed, len(weapons.get(lic_id, ())), r.problems))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class StateReconciliation:
-    """Licence reconciliations summed over licences whose end user is in the state.
-
-    ``problems``: how many of those licences have at least one problem.
-    """
-
-    state: str
-    licences: int
-    licensed: int
-    registered: int
-    shipped: int
-    received: int
-    transferred: int
-    assigned: int
-    lost_or_stolen: int
-    destroyed: int
-    recovered: int
-    problems: int
-
-
-def state_reconciliation(ds: Dataset) -> list[StateReconciliation]:
-    """Per state of the licences' end users ("" = federal end users or none recorded)."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 11)
-    for r in licence_reconciliation(ds):
-        s = sums[r.state or ""]
-        for i, v in enumerate((1, r.licensed or 0, r.registered, r.shipped, r.received,
-                               r.transferred, r.assigned, r.lost_or_stolen, r.destroyed,
-                               r.recovered, 1 if r.problems else 0)):
-            s[i] += v
-    return [StateReconciliation(state, *v) for state, v in sorted(sums.items())]
-
-
-@dataclass(frozen=True, slots=True)
-class CustodianFlow:
-    """What entered a custodian's custody and how each spell ended.
-
-    received = passed_on + lost + stolen + destroyed + recovered_away + on_hand,
-    each counted in distinct item spells; ``unconfirmed`` of ``on_hand`` were
-    shipped to it with no receipt recorded. ``held`` (weapons whose trail ends
-    with it) and ``recovered`` are the diversion table's n and k for custodians
-    that keep weapons.
-    """
-
-    party_id: str
-    name: str
-    kind: str | None
-    region: str | None
-    received: int
-    passed_on: int
-    lost: int
-    stolen: int
-    destroyed: int
-    recovered_away: int
-    on_hand: int
-    unconfirmed: int
-    held: int
-    recovered: int
-
-
-def custodian_flows(ds: Dataset) -> list[CustodianFlow]:
-    """One row per party that ever held a weapon, most received first."""
-    led = ds.ledger
-    weapons, _rows, _ttc = _counts_by_custodian(ds, 0.0)
-    ended = {k: led.ended.get(k, Counter()) for k in ("passed_on", "loss", "theft", "destroy",
-                                                       "recover")}
-    out = []
-    for pid in led.received:
-        p = ds.parties.get(pid)
-        out.append(CustodianFlow(
-            pid, ds.party_name(pid), p.kind if p else None, p.region if p else None,
-            led.received[pid], ended["passed_on"][pid], ended["loss"][pid], ended["theft"][pid],
-            ended["destroy"][pid], ended["recover"][pid], led.on_hand[pid], led.unconfirmed[pid],
-            led.held[pid], len(weapons.get(pid, ()))))
-    out.sort(key=lambda f: (-f.received, f.party_id))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class StoppingPoint:
-    """Where trails stop: items with one kind of custody gap at one party.
-
-    ``recovered`` of them are named by a current matched trace. ``stockpile`` marks the
-    kinds where a trail must not stop (``STOCKPILE_KINDS``: the 2009 rifle ended
-    at a state government).
-    """
-
-    gap: str
-    party_id: str
-    name: str
-    kind: str | None
-    region: str | None
-    items: int
-    recovered: int
-    stockpile: bool
-
-
-def stopping_points(ds: Dataset) -> list[StoppingPoint]:
-    """Every (gap kind, party) with its item count, most items first."""
-    out = []
-    for (gap, pid), items in ds.ledger.stops.items():
-        p = ds.parties.get(pid)
-        kind = p.kind if p else None
-        out.append(StoppingPoint(gap, pid, ds.party_name(pid) or "unrecorded party", kind,
-                                 p.region if p else None, items,
-                                 ds.ledger.stops_recovered.get((gap, pid), 0),
-                                 kind in STOCKPILE_KINDS))
-    out.sort(key=lambda s: (-s.items, s.gap, s.party_id))
     return out

@@ -10,7 +10,7 @@ the store once.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +23,7 @@ from armstrace.domain.reconciliation import Reconciliation, custody_gaps, reconc
 from armstrace.domain.records import Licence
 
 __all__ = ["STATE_AUTHORITY_KINDS", "Dataset", "LedgerFacts", "PartyInfo", "TracedRecovery",
-           "fiscal_year", "load_dataset"]
+           "custodian_weapons", "fiscal_year", "licence_of", "licence_weapons", "load_dataset"]
 
 # Kinds of party that are a state's own authorities (an accountability request goes
 # to them); federal bodies stationed in a state are not.
@@ -259,3 +259,52 @@ def _scan_ledger(store: SqlStore, parties: dict[str, PartyInfo], licences: dict[
         if named_exp is not None and named_exp.final_custodian != who:
             facts.held[who] += 1
     return facts
+
+
+# ------------------------------------------------------- counts the tables share
+
+
+WeaponCounts = tuple[dict[str, set[str]], Counter[str], dict[str, list[int]]]
+
+
+def custodian_weapons(ds: Dataset, min_confidence: float = 0.0) -> WeaponCounts:
+    """Per custodian a trace counts against (``names_custodian``): the distinct weapon
+    keys, the raw number of recovery rows, and one time-to-crime per weapon."""
+    weapons: dict[str, set[str]] = defaultdict(set)
+    rows: Counter[str] = Counter()
+    ttc: dict[str, list[int]] = defaultdict(list)
+    for tr in ds.traces:
+        who = tr.names_custodian
+        if who is None or tr.confidence < min_confidence:
+            continue
+        rows[who] += 1
+        if tr.weapon_key not in weapons[who] and tr.time_to_crime_days is not None:
+            ttc[who].append(tr.time_to_crime_days)
+        weapons[who].add(tr.weapon_key)
+    return weapons, rows, ttc
+
+
+def licence_of(ds: Dataset, tr: TracedRecovery) -> str | None:
+    """The trace's licence; for an ambiguous trace, the licence all candidates share, if any."""
+    if tr.licence_id:
+        return tr.licence_id
+    licences = {ds.ledger.item_licence.get(i) for i in tr.items}
+    return licences.pop() if len(licences) == 1 else None
+
+
+def licence_weapons(ds: Dataset, min_confidence: float = 0.0) -> WeaponCounts:
+    """As ``custodian_weapons``, per licence (``licence_of``), whoever the last custodian."""
+    weapons: dict[str, set[str]] = defaultdict(set)
+    rows: Counter[str] = Counter()
+    ttc: dict[str, list[int]] = defaultdict(list)
+    for tr in ds.traces:
+        if tr.confidence < min_confidence:
+            continue
+        lic = licence_of(ds, tr)
+        if lic is None:
+            continue
+        rows[lic] += 1
+        if tr.weapon_key not in weapons[lic] and tr.time_to_crime_days is not None:
+            ttc[lic].append(tr.time_to_crime_days)
+        weapons[lic].add(tr.weapon_key)
+    return weapons, rows, ttc
