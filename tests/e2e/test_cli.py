@@ -121,8 +121,9 @@ def test_every_command_is_documented_with_its_current_help() -> None:
 def test_demo_runs_end_to_end_on_a_fresh_directory(tmp_path: Path) -> None:
     result = armstrace("demo", "--scale", "tiny", "--seed", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for step in ("1. Simulate", "2. Import", "3. Verify", "4. Summary"):
+    for step in ("1. Simulate", "2. Import", "3. Verify", "4. Trace", "5. Summary"):
         assert step in result.stdout
+    assert "Traced " in result.stdout and (tmp_path / "demo" / "traces.csv").exists()
     assert "Ledger intact" in result.stdout and "No rows rejected." in result.stdout
     assert "Holdings by kind of custodian" in result.stdout
     assert (tmp_path / "demo" / "world" / "truth" / "manifest.json").exists()
