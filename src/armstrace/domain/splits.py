@@ -10,6 +10,9 @@ one order. Two rules find candidate groups:
 * ``time_window``: licences without a shared order but with the same exporter,
   consignee, end user and category, applied for within ``window_days`` of the
   previous one (single linkage in time, so a chain can be longer than the window).
+  Licences that already share an order with a linked licence are left to the first
+  rule (a shared order under the threshold stays innocent), and a licence at or over
+  the threshold never joins a chain (it was notified).
 
 A candidate is a suspected split only if it has two or more members, every member
 with a known value is under the threshold, and the known values together reach it.
