@@ -27,6 +27,7 @@ from armstrace.adapters.io.readers import FileFormatError
 from armstrace.bootstrap import default_rejects_path, open_store
 from armstrace.domain.vocabulary import PARTY_KINDS
 from armstrace.entrypoints.cli.progress import progress_port
+from armstrace.entrypoints.cli.splits_cmd import splits_command
 from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
 from armstrace.services.importing import Importer, ImportReport, NothingToImport
 from armstrace.services.ports import SystemClock
@@ -140,6 +141,7 @@ def verify(db: DbOption = None, quiet: QuietOption = False,
 
 
 app.command("trace")(trace_command)
+app.command("splits")(splits_command)
 
 
 @app.command()
