@@ -13,19 +13,17 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
 from armstrace import __version__
-from armstrace.adapters.db.engine import StoreUrlError
 from armstrace.adapters.io.mappings import MappingError, load_mapping
 from armstrace.adapters.io.readers import FileFormatError
 from armstrace.bootstrap import default_rejects_path, open_store
 from armstrace.domain.vocabulary import PARTY_KINDS
+from armstrace.entrypoints.cli.common import DbOption, QuietOption, err, fail, out, user_errors
 from armstrace.entrypoints.cli.progress import progress_port
 from armstrace.entrypoints.cli.splits_cmd import splits_command
 from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
@@ -43,20 +41,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Store URL (sqlite:///file.db or postgresql://...). Default: $ARMSTRACE_DB, "
-    "else armstrace.db in the working directory.", show_default=False)]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
 def _terminate(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -109,7 +93,7 @@ def import_command(
     quiet: QuietOption = False,
 ) -> None:
     """Import the interchange files in FOLDER. Bad rows go to the rejects report; repeats add nothing."""
-    with _user_errors():
+    with user_errors(NothingToImport, FileFormatError, MappingError):
         _print_import(_run_import(folder, db, mapping, rejects, quiet))
 
 
@@ -130,7 +114,7 @@ def _print_verify(report: VerifyReport, seconds: float) -> None:
 def verify(db: DbOption = None, quiet: QuietOption = False,
            workers: Annotated[int | None, typer.Option(help="Processes to use.")] = None) -> None:
     """Recompute the custody ledger's hash chain; name the first event that does not match."""
-    with _user_errors():
+    with user_errors(NothingToImport, FileFormatError, MappingError):
         store = open_store(db)
         started = time.perf_counter()
         with progress_port(quiet) as progress:
@@ -149,7 +133,7 @@ def summary(db: DbOption = None, as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date (YYYY-MM-DD) for holdings; default: everything recorded.")] = None,
         lang: Annotated[str, typer.Option(help="Labels: en or es.")] = "en") -> None:
     """Holdings by state and kind of custodian, and where custody trails stop."""
-    with _user_errors():
+    with user_errors(NothingToImport, FileFormatError, MappingError):
         _print_summary(summarise(open_store(db), as_of=as_of), lang)
 
 
@@ -201,7 +185,7 @@ def simulate(
     """Write a plausible world in the interchange format, with its ground truth in OUT/truth."""
     from armstrace.simulate.world import SCALES, generate_world
 
-    with _user_errors():
+    with user_errors(NothingToImport, FileFormatError, MappingError):
         size: str | int = int(scale) if scale.isdigit() else scale
         if isinstance(size, str) and size not in SCALES:
             fail(f"--scale {scale!r}: use one of {', '.join(SCALES)} or a number of weapons")
@@ -225,7 +209,7 @@ def demo(
     """The main job, end to end: simulate a world, import it, verify the ledger, trace, summarise."""
     from armstrace.simulate.world import generate_world
 
-    with _user_errors():
+    with user_errors(NothingToImport, FileFormatError, MappingError):
         world_dir = folder / "world"
         world_dir.mkdir(parents=True, exist_ok=True)
         db = f"sqlite:///{(folder / 'armstrace.db').resolve()}"
@@ -262,25 +246,6 @@ def demo(
 def version() -> None:
     """Print the version."""
     out.print(__version__)
-
-
-class _user_errors:
-    """Turn the errors a user can cause into one clear line and exit status 2."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 _tb: object) -> Literal[False]:
-        if exc is None:
-            return False
-        if isinstance(exc, StoreUrlError | NothingToImport | FileFormatError | MappingError):
-            fail(str(exc))
-        if isinstance(exc, OperationalError):
-            fail(f"cannot use the store: {str(exc.orig).strip().splitlines()[0]}")
-        if isinstance(exc, PermissionError | FileNotFoundError | IsADirectoryError):
-            fail(f"{exc.filename}: {exc.strerror}")
-        return False
 
 
 def main() -> None:  # pragma: no cover - console entry point

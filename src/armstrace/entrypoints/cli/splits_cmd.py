@@ -1,40 +1,26 @@
 """``armstrace splits``: licences suspected of splitting one order under a threshold.
 
 Thin: parse, call ``services.splitting``, format. Registered in ``main.py`` with
-``app.command("splits")(splits_command)``; it keeps its own copies of the shared
-options so that importing it never imports ``main``.
+``app.command("splits")(splits_command)``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
-from armstrace.adapters.db.engine import StoreUrlError
 from armstrace.bootstrap import open_store
 from armstrace.domain.splits import DETECTOR_VERSION, SplitGroup, format_usd
+from armstrace.entrypoints.cli.common import DbOption, fail, out, user_errors
 from armstrace.services.splitting import find_splits, load_thresholds, write_splits_csv
 
 __all__ = ["splits_command"]
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Store URL (sqlite:///file.db or postgresql://...). Default: $ARMSTRACE_DB, "
-    "else armstrace.db in the working directory.", show_default=False)]
 QuietOption = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Only the one-line summary, no table of groups.")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 def splits_command(
@@ -62,18 +48,12 @@ def splits_command(
         table = load_thresholds(thresholds)
     except (ValueError, UnicodeDecodeError) as exc:
         fail(f"{thresholds}: {exc}")
-    try:
+    with user_errors():
         store = open_store(db)
         if store.count("licences") == 0:
             fail("the store holds no licences; import licences.csv first")
         groups = find_splits(store, table, window_days=window_days)
         rows = write_splits_csv(groups, output) if output is not None else 0
-    except StoreUrlError as exc:
-        fail(str(exc))
-    except OperationalError as exc:
-        fail(f"cannot use the store: {str(exc.orig).strip().splitlines()[0]}")
-    except (PermissionError, IsADirectoryError) as exc:
-        fail(f"{exc.filename}: {exc.strerror}")
     if not quiet and groups:
         _print_groups(groups)
     members = sum(len(g.members) for g in groups)

@@ -1,9 +1,8 @@
 """``armstrace trace``: trace every stored recovery, or look up one weapon.
 
 Thin, like the rest of the command line: parse, call ``services.tracing``, format.
-Registered in ``main.py`` with ``app.command("trace")(trace_command)``; it keeps
-its own copies of the shared options so that importing it never imports
-``main`` (which imports it).
+Registered in ``main.py`` with ``app.command("trace")(trace_command)``; the options
+and error handling shared with the other commands live in ``common``.
 """
 
 from __future__ import annotations
@@ -11,29 +10,20 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
-from armstrace.adapters.db.engine import StoreUrlError
 from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.db.trace_store import TraceStore
 from armstrace.bootstrap import open_store
+from armstrace.entrypoints.cli.common import DbOption, QuietOption, fail, out, user_errors
 from armstrace.entrypoints.cli.progress import progress_port
 from armstrace.services.tracing import LookupResult, TraceSummary, lookup, trace_all
 
 __all__ = ["trace_command", "trace_headline"]
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Store URL (sqlite:///file.db or postgresql://...). Default: $ARMSTRACE_DB, "
-    "else armstrace.db in the working directory.", show_default=False)]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 STATUS_ORDER = ("matched", "ambiguous", "unmatched", "untraceable")
 STATUS_WORDS = {
     "matched": "one licensed item, clearly",
@@ -41,11 +31,6 @@ STATUS_WORDS = {
     "unmatched": "no licensed item fits (never licensed, most likely)",
     "untraceable": "too little recorded to try",
 }
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 def trace_command(
@@ -80,7 +65,7 @@ def trace_command(
         fail(f"{output.parent}: no such folder for --output")
     if recovered_on is not None and not _is_date(recovered_on):
         fail(f"--recovered-on {recovered_on!r}: use YYYY-MM-DD")
-    try:
+    with user_errors():
         store = open_store(db)
         if serial is not None:
             _print_lookup(lookup(store, serial, make, calibre, model, recovered_on=recovered_on,
@@ -94,12 +79,6 @@ def trace_command(
         with progress_port(quiet) as progress:
             summary = trace_all(store, output, progress=progress)
         _print_summary(summary, time.perf_counter() - started)
-    except StoreUrlError as exc:
-        fail(str(exc))
-    except OperationalError as exc:
-        fail(f"cannot use the store: {str(exc.orig).strip().splitlines()[0]}")
-    except (PermissionError, IsADirectoryError) as exc:
-        fail(f"{exc.filename}: {exc.strerror}")
 
 
 def _is_date(text: str) -> bool:
