@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.unit.custody_builders import ev
+
 from armstrace.domain.custody import (
     ChainEntry,
     Custody,
@@ -11,28 +13,10 @@ from armstrace.domain.custody import (
     live_events,
     sequence_problems,
 )
-from armstrace.domain.records import CustodyEvent
 
 ITEM = "BM-L507-0042"  # a Bushmaster AR-15 from the 507-rifle lot
 
 
-def ev(
-    event_id: str,
-    event_type: str,
-    at: str,
-    frm: str | None = None,
-    to: str | None = None,
-    corrects: str | None = None,
-) -> CustodyEvent:
-    return CustodyEvent(
-        event_id=event_id,
-        event_type=event_type,
-        occurred_at=at,
-        item_id=ITEM,
-        from_party_id=frm,
-        to_party_id=to,
-        corrects_event_id=corrects,
-    )
 
 
 # The 2009 Michoacán case: delivered to SEDENA, passed to the state government,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.unit.custody_builders import ev as _ev
+
 from armstrace.domain.reconciliation import (
     Gap,
     Reconciliation,
@@ -20,24 +22,9 @@ KINDS = {
 }
 
 
-def ev(
-    event_id: str,
-    event_type: str,
-    at: str,
-    frm: str | None = None,
-    to: str | None = None,
-    corrects: str | None = None,
-    item: str = "BM-0042",
-) -> CustodyEvent:
-    return CustodyEvent(
-        event_id=event_id,
-        event_type=event_type,
-        occurred_at=at,
-        item_id=item,
-        from_party_id=frm,
-        to_party_id=to,
-        corrects_event_id=corrects,
-    )
+def ev(*args: object, item: str = "BM-0042", **kwargs: object) -> CustodyEvent:
+    return _ev(*args, item=item, **kwargs)  # type: ignore[arg-type]
+
 
 
 def delivered(item: str = "BM-0042") -> list[CustodyEvent]:
