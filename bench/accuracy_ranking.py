@@ -26,8 +26,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import subprocess
+import textwrap
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +49,7 @@ from armstrace.simulate.world import generate_world
 KS = (5, 10, 13)
 CHOSEN = "wilson_lower_95 (chosen)"
 HEADING = "## Ranking the diversion points"
+END_MARK = "<!-- end of section: ranking the diversion points (bench/accuracy_ranking.py) -->"
 
 # Alternative orderings of the same rows (exposed denominator), to show what the chosen key buys.
 KEYS: dict[str, Callable[[DiversionRate], tuple[float, ...]]] = {
@@ -68,6 +72,7 @@ class Result:
     named: int
     precision: dict[str, dict[int, float]]
     seconds: float
+    others_top10: Counter[str]  # what the non-hot custodians in the top 10 are
 
 
 def prepare(workdir: Path, scale: str, seed: int) -> tuple[Path, str]:
@@ -131,9 +136,19 @@ def precision_at(rows: Sequence[DiversionRate], hot: set[str], key: Callable[[Di
     return {k: sum(1 for r in ordered[:k] if r.key in hot) / k for k in KS}
 
 
-def evaluate(ds: Dataset, hot: set[str], findable: int, scale: str, seed: int, source: str,
-             seconds: float) -> Result:
+def evaluate(ds: Dataset, hot: set[str], silent: set[str], findable: int, scale: str, seed: int,
+             source: str, seconds: float) -> Result:
     table = diversion_rates(ds, "custodian")
+    others: Counter[str] = Counter()
+    for r in table.rows[:10]:
+        if r.key in hot:
+            continue
+        what = r.kind or "unknown"
+        if what == "state_government" and r.region in silent:
+            what += " of a state that records no assignments"
+        elif r.region and any(h.startswith(f"P-{r.region}-") for h in hot):
+            what += " of a state with a hot custodian"
+        others[what] += 1
     licensed = sum(1 for t in ds.traces if t.status == "matched")
     named = sum(1 for t in ds.traces if t.names_custodian)
     precision = {name: precision_at(table.rows, hot, key) for name, key in KEYS.items()}
@@ -141,7 +156,8 @@ def evaluate(ds: Dataset, hot: set[str], findable: int, scale: str, seed: int, s
     for den in ("held", "received"):
         rows = diversion_rates(ds, "custodian", denominator=den).rows
         precision[f"{CHOSEN}, n = {den}"] = precision_at(rows, hot, chosen)
-    return Result(scale, seed, source, len(hot), findable, licensed, named, precision, seconds)
+    return Result(scale, seed, source, len(hot), findable, licensed, named, precision, seconds,
+                  others)
 
 
 def findable_hot(world: Path, hot: set[str]) -> int:
@@ -156,6 +172,7 @@ def measure(workdir: Path, scale: str, seed: int, sources: Sequence[str]) -> lis
     world, url = prepare(workdir, scale, seed)
     manifest = json.loads((world / "truth" / "manifest.json").read_text(encoding="utf-8"))
     hot = set(manifest["diversion"]["hot_custodians"])
+    silent = set(manifest["diversion"]["states_without_assignment_records"])
     findable = findable_hot(world, hot)
     store = open_store(url)
     out = []
@@ -164,14 +181,14 @@ def measure(workdir: Path, scale: str, seed: int, sources: Sequence[str]) -> lis
             t0 = time.perf_counter()
             problem = run_tracer(store)
             if problem is None:
-                out.append(evaluate(load_dataset(store), hot, findable, scale, seed, "tracer",
+                out.append(evaluate(load_dataset(store), hot, silent, findable, scale, seed, "tracer",
                                     time.perf_counter() - t0))
             else:
                 print(f"<!-- {scale}:{seed}: tracer unavailable ({problem}) -->")
         if "oracle" in sources:
             t0 = time.perf_counter()
             write_oracle(store, world)
-            out.append(evaluate(load_dataset(store), hot, findable, scale, seed, "oracle",
+            out.append(evaluate(load_dataset(store), hot, silent, findable, scale, seed, "oracle",
                                 time.perf_counter() - t0))
     finally:
         store.engine.dispose()
@@ -192,35 +209,93 @@ def markdown(results: Sequence[Result], command: str) -> str:
              "are hidden behind their state government, by design); *ceiling* = the best "
              "precision at 13 that allows.", "",
              f"    {command}", "",
+             f"Code: {provenance()}.", "",
              "| world | traces | hot (findable) | matched | naming a custodian "
-             "| P@5 | P@10 | P@13 | ceiling@13 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| P@5 | P@10 | P@13 | ceiling@13 | findable in top 13 |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         p = r.precision[CHOSEN]
         lines.append(f"| {r.scale}:{r.seed} | {r.source} | {r.hot} ({r.findable}) | "
                      f"{r.licensed_recoveries:,} | {r.named:,} | {p[5]:.2f} | {p[10]:.2f} | "
-                     f"{p[13]:.2f} | {min(13, r.findable) / 13:.2f} |")
-    lines += ["", "Mean precision at k over the worlds above, by ranking key and denominator "
-              "(same traces, other orderings):", "",
-              "| key | traces | P@5 | P@10 | P@13 |", "|---|---|---:|---:|---:|"]
-    for name in results[0].precision if results else ():
+                     f"{p[13]:.2f} | {min(13, r.findable) / 13:.2f} | "
+                     f"{round(p[13] * 13)} of {r.findable} |")
+    scales = sorted({r.scale for r in results}, key=lambda s: [r.scale for r in results].index(s))
+    lines += ["", "In short:", ""]
+    for scale in scales:
         for source in ("tracer", "oracle"):
-            rs = [r for r in results if r.source == source]
+            rs = [r for r in results if r.source == source and r.scale == scale]
             if not rs:
                 continue
-            means = {k: sum(r.precision[name][k] for r in rs) / len(rs) for k in KS}
-            lines.append(f"| {name} | {source} | {means[5]:.2f} | {means[10]:.2f} | "
-                         f"{means[13]:.2f} |")
-    return "\n".join(lines) + "\n"
+            top5 = sum(r.precision[CHOSEN][5] * 5 for r in rs) / len(rs)
+            found = sum(round(r.precision[CHOSEN][13] * 13) for r in rs)
+            total = sum(r.findable for r in rs)
+            others: Counter[str] = Counter()
+            for r in rs:
+                others.update(r.others_top10)
+            lines.append(f"- {scale}, {source}: on average {top5:.1f} of the top 5 are planted hot "
+                         f"custodians; {found} of the {total} findable are in the top 13. The "
+                         f"others in the top 10 ({len(rs)} worlds): "
+                         + ", ".join(f"{k} {v}" for k, v in others.most_common()) + ".")
+    lines += ["", "Mean precision at k by ranking key and denominator (same traces, other "
+              "orderings; *chosen* is what `diversion_rates` does):", "",
+              "| key | traces | " + " | ".join(f"{s} P@5 | P@10 | P@13" for s in scales) + " |",
+              "|---|---|" + "---:|---:|---:|" * len(scales)]
+    for name in results[0].precision if results else ():
+        for source in ("tracer", "oracle"):
+            cells = []
+            for scale in scales:
+                rs = [r for r in results if r.source == source and r.scale == scale]
+                for k in KS:
+                    cells.append(f"{sum(r.precision[name][k] for r in rs) / len(rs):.2f}"
+                                 if rs else "–")
+            if any(c != "–" for c in cells):
+                lines.append(f"| {name} | {source} | " + " | ".join(cells) + " |")
+    return "\n".join(_wrap(line) for line in lines) + "\n"
+
+
+def _wrap(line: str) -> str:
+    """Prose wrapped like the rest of the docs; tables, code and list items kept whole."""
+    if not line or line.startswith(("|", "    ", "#")):
+        return line
+    if line.startswith("- "):
+        return textwrap.fill(line, 88, subsequent_indent="  ")
+    return textwrap.fill(line, 88)
+
+
+def provenance() -> str:
+    """The commit, and whether the tracer's files differ from it (work in progress)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                                  cwd=Path(__file__).resolve().parent).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "../src/armstrace/services/tracing.py",
+                "../src/armstrace/services/trace_evidence.py", "../src/armstrace/domain/scoring.py")
+    note = "; the tracer's files had uncommitted changes" if dirty else ""
+    try:
+        from armstrace.domain.scoring import SCORER_VERSION as version
+    except ImportError:
+        version = "none"
+    return f"commit {head}, scorer {version}{note}"
 
 
 def append_section(path: Path, text: str) -> None:
-    """Replace our own section if present (up to the next '## '), else append it."""
+    """Replace our own section (from HEADING to END_MARK) if present, else append it.
+
+    Other engineers write other sections of the same file: everything outside
+    our markers is kept as it is.
+    """
     old = path.read_text(encoding="utf-8") if path.exists() else "# Accuracy\n"
-    start = old.find(HEADING)
-    if start >= 0:
-        nxt = old.find("\n## ", start + len(HEADING))
-        old = old[:start].rstrip("\n") + ("\n\n" + old[nxt + 1:] if nxt >= 0 else "")
-    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+    block = text.rstrip("\n") + "\n\n" + END_MARK + "\n"
+    start, end = old.find(HEADING), old.find(END_MARK)
+    if start >= 0 and end > start:
+        rest = old[end + len(END_MARK):].lstrip("\n")
+        new = old[:start] + block + ("\n" + rest if rest else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
