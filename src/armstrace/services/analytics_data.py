@@ -148,6 +148,11 @@ class Dataset:
         return p.name if p is not None else party_id
 
 
+_KEPT = ("recovery_id", "status", "confidence", "item_id", "candidates", "licence_id",
+         "last_custodian_id", "last_custody_at", "time_to_crime_days", "shared_custodian",
+         "run_id", "scorer_version")
+
+
 def _parties(store: SqlStore) -> dict[str, PartyInfo]:
     raw = store.parties_info()
     out: dict[str, PartyInfo] = {}
@@ -179,7 +184,9 @@ def load_dataset(store: SqlStore) -> Dataset:
     ts = TraceStore(store)
     parties = _parties(store)
     licences = store.licences_all()
-    current = {row["recovery_id"]: row for row in ts.latest()}
+    # Keep only what the tables read: the evidence JSON and reasons are most of a
+    # trace row's size, and a store holds a trace per recovery.
+    current = {row["recovery_id"]: {k: row[k] for k in _KEPT} for row in ts.latest()}
     by_year: Counter[int] = Counter()
     status: Counter[tuple[int, str]] = Counter()
     traces: list[TracedRecovery] = []
