@@ -72,7 +72,7 @@ def test_a_clear_match_names_item_licence_and_custodian(store: SqlStore, tmp_pat
     assert (r1["status"], r1["item_id"], r1["licence_id"]) == ("matched", "I-1", "DSP5-050123")
     assert r1["candidates"] == "" and 0.5 <= float(r1["confidence"]) <= 1.0
     assert r1["reason"].startswith("serial BFI100001 read exactly, maker agrees (Bushmaster)")
-    stored = {row["recovery_id"]: row for row in TraceStore(store).latest()}
+    stored = {row["recovery_id"]: row for row in TraceStore(store).latest(evidence=True)}
     evidence = json.loads(stored["R-1"]["evidence"])
     assert evidence["scorer"] == SCORER_VERSION and stored["R-1"]["scorer_version"] == SCORER_VERSION
     parts = evidence["candidates"][0]["parts"]

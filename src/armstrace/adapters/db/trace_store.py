@@ -63,6 +63,24 @@ class TraceStore:
     def parties(self) -> dict[str, tuple[str, str, str | None, str | None]]:
         return self.store.parties_info()
 
+    def runs(self) -> list[dict[str, Any]]:
+        """Every tracing run, oldest first: which scorer, when, over how much data."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.trace_runs).order_by(t.trace_runs.c.started_at))
+            return [dict(r._mapping) for r in rows]
+
+    def items(self, item_ids: Sequence[str]) -> dict[str, RegistryItem]:
+        """The registry entries for these items (a lookup, not a scan)."""
+        it = t.items
+        found: dict[str, RegistryItem] = {}
+        wanted = sorted(set(item_ids))
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 900):
+                query = select(it.c.item_id, it.c.manufacturer, it.c.serial, it.c.model, it.c.calibre,
+                               it.c.licence_id).where(it.c.item_id.in_(wanted[start:start + 900]))
+                found.update((r[0], RegistryItem(*r)) for r in conn.execute(query))
+        return found
+
     def start_run(self, run_id: str, started_at: str, scorer_version: str) -> None:
         with self.store.transaction() as conn:
             conn.execute(t.trace_runs.insert(), {"run_id": run_id, "started_at": started_at,
@@ -88,13 +106,18 @@ class TraceStore:
         with self.store.transaction() as conn:
             conn.execute(t.traces.insert(), payload)
 
-    def latest(self) -> Iterator[dict[str, Any]]:
-        """The current trace of every traced recovery: the one from the latest completed run."""
+    def latest(self, *, evidence: bool = False) -> Iterator[dict[str, Any]]:
+        """The current trace of every traced recovery: the one from the latest completed run.
+
+        Streamed. The per-candidate evidence JSON is the bulk of a trace row; it is
+        read only when asked for, so tables and headlines over many runs stay small.
+        """
         tr, runs = t.traces, t.trace_runs
+        columns = [c for c in tr.c if evidence or c.name != "evidence"]
         newest = (select(tr.c.recovery_id, func.max(runs.c.started_at).label("at"))
                   .join(runs, runs.c.run_id == tr.c.run_id)
                   .where(runs.c.status == "completed").group_by(tr.c.recovery_id).subquery())
-        query = (select(tr).join(runs, runs.c.run_id == tr.c.run_id)
+        query = (select(*columns).join(runs, runs.c.run_id == tr.c.run_id)
                  .join(newest, (newest.c.recovery_id == tr.c.recovery_id)
                        & (newest.c.at == runs.c.started_at))
                  .order_by(tr.c.recovery_id))
