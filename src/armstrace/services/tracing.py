@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.db.trace_store import TraceStore
+from armstrace.adapters.linkage.candidates import CandidateBatch
 from armstrace.domain.custody import custody_chain
 from armstrace.domain.records import CustodyEvent, Recovery
 from armstrace.domain.scoring import (
@@ -83,6 +84,7 @@ CONTRACT_COLUMNS = ("recovery_id", "status", "item_id", "confidence", "candidate
                     "last_custodian_id", "last_custody_at", "time_to_crime_days", "reason")
 CSV_COLUMNS = (*CONTRACT_COLUMNS, "shared_custodian", "last_custodian_name", "scorer_version")
 STAGE2_FLOOR = 1e-3
+ROW_BUDGET = 400_000  # candidate rows scored at once (about 60 MB of per-pair arrays)
 EVIDENCE_CANDIDATES = 3  # candidates whose score parts are kept in ``evidence``
 CHAIN_CACHE = 200_000
 _CUSTODY_COLUMNS = slice(CANDIDATE_FEATURES.index("before_export"), len(CANDIDATE_FEATURES))
@@ -98,7 +100,7 @@ class ScoredBatch:
     recoveries: list[Recovery]
     readings: list[SerialReading]
     ev: BatchEvidence
-    x: F64  # design rows (CANDIDATE_FEATURES), custody columns filled for stage-2 rows
+    x: npt.NDArray[np.float32]  # design rows (CANDIDATE_FEATURES); custody filled for stage 2
     z: F64  # never-licensed design rows (NONE_FEATURES), one per recovery
     scores: F64
     none: F64
@@ -165,17 +167,20 @@ class Tracer:
         info = self.parties.get(party_id)
         return info[0] if info else party_id
 
-    def score(self, recs: Sequence[Recovery]) -> ScoredBatch:
+    def score(self, recs: Sequence[Recovery], readings: Sequence[SerialReading] | None = None,
+              batch: CandidateBatch | None = None) -> ScoredBatch:
         """Candidates, evidence, both scoring passes and posteriors for a batch."""
         p = self.params
-        readings = [normalise_serial(r.serial) for r in recs]
+        if readings is None:
+            readings = [normalise_serial(r.serial) for r in recs]
         ev = gather(self.reg, readings, [r.manufacturer for r in recs],
-                    [r.calibre for r in recs], [r.model for r in recs])
+                    [r.calibre for r in recs], [r.model for r in recs], batch)
         n = len(ev.query)
         zeros = np.zeros(n, dtype=np.int8)
         falses = np.zeros(n, dtype=bool)
         x = candidate_matrix(ev.serial, ev.wildcards, ev.readable, ev.neighbours, ev.maker,
-                             ev.calibre, ev.model, zeros, falses, falses, falses, falses)
+                             ev.calibre, ev.model, zeros, falses, falses, falses, falses,
+                             dtype=np.float32)
         z = none_matrix(ev.among, ev.unlicensed_near)
         w = self._w
         scores = x @ w
@@ -197,8 +202,8 @@ class Tracer:
         post, post_none = segment_posteriors(scores, none, ev.offsets)
         # rows of each recovery stay in their span, best posterior first (stable)
         best_first = np.lexsort((-post, ev.query))
-        return ScoredBatch(list(recs), readings, ev, x, z, scores, none, post, post_none, custody,
-                           best_first)
+        return ScoredBatch(list(recs), list(readings), ev, x, z, scores, none, post, post_none,
+                           custody, best_first)
 
     def _custody(self, recs: Sequence[Recovery], ev: BatchEvidence,
                  rows: Iterable[int]) -> dict[int, CustodyEvidence]:
@@ -213,10 +218,25 @@ class Tracer:
         return out
 
     # -------------------------------------------------------------- decisions
+    def scored_chunks(self, recs: Sequence[Recovery]) -> Iterator[ScoredBatch]:
+        """Score ``recs`` in chunks of at most ``ROW_BUDGET`` candidate rows.
+
+        A reading in a dense run of a big registry can have a thousand candidates
+        within two edits; chunking keeps the per-pair arrays (and memory) bounded
+        whatever the batch holds. Chunks end on recovery boundaries, so every
+        recovery's candidates (and its crowding counts) stay together.
+        """
+        readings = [normalise_serial(r.serial) for r in recs]
+        batch = self.reg.index.query_many(readings, max_edits=2)
+        for a, b in _row_chunks(batch.offsets, ROW_BUDGET):
+            yield self.score(recs[a:b], readings[a:b], _slice(batch, a, b))
+
     def trace(self, recs: Sequence[Recovery]) -> list[dict[str, Any]]:
         """One trace row per recovery (keys: the traces table's columns)."""
-        sb = self.score(recs)
-        return [self._row(sb, k) for k in range(len(recs))]
+        rows: list[dict[str, Any]] = []
+        for sb in self.scored_chunks(recs):
+            rows += [self._row(sb, k) for k in range(len(sb.recoveries))]
+        return rows
 
     def ranked(self, sb: ScoredBatch, k: int) -> list[int]:
         """Recovery ``k``'s candidate rows, best posterior first."""
@@ -255,17 +275,15 @@ class Tracer:
             holders = {sb.custody[r].custodian for r in listed}
             if len(holders) == 1 and None not in holders:
                 out["shared_custodian"] = 1
-                custody = sb.custody[listed[0]]
-                dates = {sb.custody[r].since for r in listed}
-                if len(dates) != 1:
-                    custody = _latest(sb.custody[r] for r in listed)
+                custody = _latest(sb.custody[r] for r in listed)
             else:
                 out["shared_custodian"] = 0
-        if custody is not None and custody.custodian:
+        named = d.status == Status.MATCHED or d.confidence >= self.params.name_custodian
+        if custody is not None and custody.custodian and named:
             out["last_custodian_id"] = custody.custodian
             out["last_custody_at"] = custody.since
             out["time_to_crime_days"] = _days(custody.since, rec.recovered_on)
-        out["reason"] = self._reason(sb, k, rows, d, listed, custody)
+        out["reason"] = self._reason(sb, k, rows, d, listed, custody, named)
         out["evidence"] = self._evidence(sb, k, rows, d)
         return out
 
@@ -317,7 +335,7 @@ class Tracer:
         return text
 
     def _reason(self, sb: ScoredBatch, k: int, rows: list[int], d: Decision, listed: list[int],
-                custody: CustodyEvidence | None) -> str:
+                custody: CustodyEvidence | None, named: bool) -> str:
         reading, rec = sb.readings[k], sb.recoveries[k]
         if d.status == Status.UNTRACEABLE:
             if not reading.readable:
@@ -352,6 +370,9 @@ class Tracer:
                     + ", ".join([self._serial_words(sb, k, best), *self._fields(sb, k, best)]))
             if custody is not None:
                 who = "all" if len(listed) > 1 else "it was"
+                if not named:
+                    who = ("if it is one of them, all were" if len(listed) > 1
+                           else "if it is this one, it was")
                 return text + f"; {who} " + self._custody_words(custody)
             return text + "; their last custodians differ"
         # unmatched
@@ -400,6 +421,24 @@ class Tracer:
             },
             "candidates": cands,
         }
+
+
+def _row_chunks(offsets: npt.NDArray[np.int64], budget: int) -> Iterator[tuple[int, int]]:
+    """Consecutive recovery ranges [a, b) holding at most ``budget`` candidate rows
+    (a single recovery with more rows is a chunk of its own)."""
+    n = len(offsets) - 1
+    a = 0
+    while a < n:
+        b = int(np.searchsorted(offsets, offsets[a] + budget, side="right")) - 1
+        b = min(max(b, a + 1), n)
+        yield a, b
+        a = b
+
+
+def _slice(batch: CandidateBatch, a: int, b: int) -> CandidateBatch:
+    lo, hi = int(batch.offsets[a]), int(batch.offsets[b])
+    return CandidateBatch(offsets=batch.offsets[a : b + 1] - lo, items=batch.items[lo:hi],
+                          distances=batch.distances[lo:hi], routes=batch.routes[lo:hi])
 
 
 def _latest(cs: Iterable[CustodyEvidence]) -> CustodyEvidence:
