@@ -36,6 +36,8 @@ from armstrace.services.tracing import trace_all
 from bench.trace_worlds import prepare_world, read_truth
 
 TUNING_SEED = 1
+HEADING = "## Tracing recovered weapons"
+END_MARK = "<!-- end of section: tracing recovered weapons (bench/accuracy_trace.py) -->"
 
 
 @dataclass
@@ -93,6 +95,47 @@ HEADER = ["damage", "licensed", "never-licensed", "precision %", "recall %",
 
 
 @dataclass
+class Ceiling:
+    """Cases no tracer can get right from what was recorded (counted from the truth)."""
+
+    licensed: int = 0
+    read_as_sibling: int = 0  # licensed, read exactly as ANOTHER licensed serial of its maker
+    never: int = 0
+    read_as_licensed: int = 0  # never licensed, misread exactly as a licensed serial of its maker
+    same_marking: int = 0  # never licensed per truth, but the registry holds its very serial
+    #                        under its very maker (the same marking: a simulator artefact)
+
+
+def ceilings(world_folder: Path, truth: dict[str, dict[str, str]]) -> Ceiling:
+    from armstrace.domain.makers import canonical_maker
+    from armstrace.domain.serials import normalise_serial
+
+    registry: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    with open(world_folder / "items.csv", newline="", encoding="utf-8") as f:
+        for it in csv.DictReader(f):
+            key = (normalise_serial(it["serial"]).folded, canonical_maker(it["manufacturer"]))
+            registry[key].add(it["item_id"])
+    c = Ceiling()
+    with open(world_folder / "recoveries.csv", newline="", encoding="utf-8") as f:
+        for rec in csv.DictReader(f):
+            t = truth[rec["recovery_id"]]
+            maker = canonical_maker(t["true_manufacturer"])
+            reading = normalise_serial(rec["serial"] or None)
+            hit = registry.get((reading.folded, maker), set()) if reading.readable else set()
+            if t["item_id"]:
+                c.licensed += 1
+                c.read_as_sibling += bool(hit - {t["item_id"]})
+            else:
+                c.never += 1
+                true_key = (normalise_serial(t["true_serial"]).folded, maker)
+                if true_key in registry:
+                    c.same_marking += 1
+                else:
+                    c.read_as_licensed += bool(hit)
+    return c
+
+
+@dataclass
 class Result:
     scale: str
     seed: int
@@ -104,6 +147,7 @@ class Result:
     by_kind: dict[str, Tally] = field(default_factory=dict)
     overall: Tally = field(default_factory=Tally)
     by_status: dict[str, int] = field(default_factory=dict)
+    ceiling: Ceiling = field(default_factory=Ceiling)
 
 
 def evaluate(traces_csv: Path, truth: dict[str, dict[str, str]]) -> tuple[Tally, dict[str, Tally]]:
@@ -129,7 +173,8 @@ def run_world(workdir: Path, scale: str, seed: int, shifted: bool = False) -> Re
     store.engine.dispose()
     overall, kinds = evaluate(out, truth)
     return Result(scale, seed, shifted, summary.recoveries, summary.registry_items, summary.index_seconds,
-                  summary.trace_seconds, kinds, overall, summary.by_status)
+                  summary.trace_seconds, kinds, overall, summary.by_status,
+                  ceilings(world.folder, truth))
 
 
 def table(rows: list[tuple[str, Tally]]) -> list[str]:
@@ -144,6 +189,10 @@ def label(r: Result) -> str:
 
 def report(results: list[Result]) -> list[str]:
     lines: list[str] = []
+    if any(not r.shifted for r in results):
+        lines.append("### Against the targets (simulator's error model, all evaluation worlds)\n")
+        lines += targets(results)
+        lines.append("")
     lines.append("### Per world\n")
     lines += table([(label(r), r.overall) for r in results])
     lines.append("")
@@ -152,6 +201,17 @@ def report(results: list[Result]) -> list[str]:
                           [r for r in results if r.shifted])):
         if group:
             lines += breakdown(title, group)
+    lines.append("### What no tracer could get right (counted from the truth)\n")
+    lines.append("| world | licensed read exactly as another licensed serial of their maker "
+                 "| never-licensed misread exactly as a licensed serial of their maker "
+                 "| never-licensed carrying a registered serial of their own maker |")
+    lines.append("|---|---:|---:|---:|")
+    for r in results:
+        c = r.ceiling
+        lines.append(f"| {label(r)} | {c.read_as_sibling:,} of {c.licensed:,} "
+                     f"({100 * c.read_as_sibling / max(c.licensed, 1):.1f}%) | "
+                     f"{c.read_as_licensed:,} of {c.never:,} | {c.same_marking:,} |")
+    lines.append("")
     lines.append("### Runs\n")
     lines.append("| world | registry items | recoveries | index s | trace s | matched | ambiguous "
                  "| unmatched | untraceable |")
@@ -162,6 +222,39 @@ def report(results: list[Result]) -> list[str]:
                      f"{r.index_seconds:.1f} | {r.trace_seconds:.1f} | {s.get('matched', 0):,} | "
                      f"{s.get('ambiguous', 0):,} | {s.get('unmatched', 0):,} | "
                      f"{s.get('untraceable', 0):,} |")
+    return lines
+
+
+def targets(results: list[Result]) -> list[str]:
+    """The issue's targets against all worlds of the simulator's own error model together."""
+    t = Tally()
+    for r in results:
+        if not r.shifted:
+            for f in t.__dataclass_fields__:
+                setattr(t, f, getattr(t, f) + getattr(r.overall, f))
+
+    def pct(a: int, b: int) -> float:
+        return 100 * a / b if b else float("nan")
+
+    rows = [
+        ("precision of matched", ">= 99.5%", pct(t.matched_right, t.matched), True),
+        ("recall (matched + truth among ambiguous)", ">= 95%",
+         pct(t.matched_right + t.ambiguous_right, t.licensed), True),
+        ("... of traceable recoveries (serial readable)", "", pct(t.found_readable, t.licensed_readable),
+         True),
+        ("recall counting matched alone", ">= 80%", pct(t.matched_right, t.licensed), True),
+        ("false matches on never-licensed", "<= 1%", pct(t.false_matches, t.never), False),
+        ("never-licensed sent to review", "<= 20%", pct(t.review, t.never), False),
+        ("custodian correct (traced licensed)", ">= 98%", pct(t.custodian_right, t.custodian_named),
+         True),
+    ]
+    lines = ["| measure | target | measured | met |", "|---|---|---:|---|"]
+    for name, target, value, higher in rows:
+        met = ""
+        if target:
+            bound = float(target.split()[1].rstrip("%"))
+            met = "yes" if (value >= bound if higher else value <= bound) else "**no**"
+        lines.append(f"| {name} | {target} | {value:.2f}% | {met} |")
     return lines
 
 
@@ -182,13 +275,50 @@ def breakdown(title: str, results: list[Result]) -> list[str]:
     return lines
 
 
+def curve(workdir: Path, results: list[Result]) -> list[str]:
+    """Precision and matched recall had the match threshold been set elsewhere.
+
+    Read-only: the threshold in ``ScoringParameters`` was chosen on the tuning
+    world; this shows what the trade-off looks like on the evaluation worlds.
+    """
+    import numpy as np
+
+    from armstrace.domain.scoring import ScoringParameters
+    from armstrace.services.tracing import open_tracer
+    from bench.fit_scoring import posteriors, rates
+
+    parts = []
+    for r in results:
+        world = prepare_world(workdir, r.seed, r.scale)
+        store = open_store(world.db_url)
+        tracer, _ = open_tracer(store)
+        parts.append(posteriors(tracer, world.db_url, read_truth(world.truth_path)))
+        store.engine.dispose()
+    d = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    p = ScoringParameters()
+    lines = ["### Other match thresholds on the same worlds (" + ", ".join(label(r) for r in results)
+             + ")\n", "| match threshold | precision % | matched recall % | false matches % |",
+             "|---:|---:|---:|---:|"]
+    for m in sorted({0.8, 0.9, 0.95, 0.97, 0.99, 0.995, p.match_threshold}):
+        x = rates(d, m, p.match_ratio, p.ambiguous_threshold, p.list_ratio, p.max_listed)
+        mark = " (chosen)" if m == p.match_threshold else ""
+        lines.append(f"| {m}{mark} | {100 * x['precision']:.2f} | {100 * x['matched_recall']:.1f} | "
+                     f"{100 * x['false_matches']:.3f} |")
+    lines.append("")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worlds", default="small:11,small:12,default:11",
                     help="scale:seed pairs, comma-separated (never seed 1); scale:seed:shifted "
                     "re-records that world's recoveries under another error model")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/armstrace-bench"))
-    ap.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    ap.add_argument("--markdown", type=Path,
+                    help="write our section of this file (docs/accuracy.md), keeping the others")
+    ap.add_argument("--intro", type=Path, help="prose for the section, with a {tables} placeholder")
+    ap.add_argument("--curve", action="store_true",
+                    help="also show precision and matched recall at other match thresholds")
     args = ap.parse_args()
     results = []
     for spec in args.worlds.split(","):
@@ -198,9 +328,32 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{spec}: {time.perf_counter() - t0:.1f} s, peak RSS so far {peak:.0f} MB", flush=True)
     lines = report(results)
+    if args.curve:
+        lines += curve(args.workdir, [r for r in results if not r.shifted])
     print("\n".join(lines))
     if args.markdown:
-        args.markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        command = ".venv/bin/python -m bench.accuracy_trace --worlds " + args.worlds + (
+            " --curve" if args.curve else "")
+        write_section(args.markdown, "\n".join(lines), args.intro, command)
+
+
+def write_section(path: Path, tables: str, intro: Path | None, command: str) -> None:
+    """Replace our section of the shared accuracy file (HEADING to END_MARK), or append it.
+
+    Everything outside our markers belongs to other benchmarks and is kept. The
+    prose (``--intro``, a Markdown file with a ``{tables}`` placeholder) is ours too.
+    """
+    body = intro.read_text(encoding="utf-8") if intro else "{tables}"
+    body = body.replace("{tables}", tables).replace("{command}", command)
+    block = f"{HEADING}\n\n{body.strip()}\n\n{END_MARK}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Accuracy\n"
+    start, end = old.find(HEADING), old.find(END_MARK)
+    if start >= 0 and end > start:
+        rest = old[end + len(END_MARK):].lstrip("\n")
+        new = old[:start] + block + ("\n" + rest if rest else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

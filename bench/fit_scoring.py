@@ -39,22 +39,23 @@ from armstrace.domain.scoring import (
     SIGN_CONSTRAINTS,
     ScoringParameters,
 )
-from armstrace.services.tracing import Tracer, open_tracer
+from armstrace.services.tracing import ScoredBatch, Tracer, open_tracer
 from bench.trace_worlds import prepare_world, read_truth
 
 F64 = npt.NDArray[np.float64]
-PRUNE = 14.0
+PRUNE = 10.0
 FEATURES = (*CANDIDATE_FEATURES, *NONE_FEATURES)
 
 
 def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_unlicensed: float,
-            batch_size: int = 10_000) -> tuple[F64, npt.NDArray[np.int64], npt.NDArray[np.bool_], F64]:
+            batch_size: int = 10_000
+            ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], npt.NDArray[np.bool_], F64]:
     """Design rows, group ids, labels and group weights for the fit."""
     from armstrace.adapters.db.trace_store import TraceStore
 
     ts = TraceStore(open_store(db_url))
     nc, nn = len(CANDIDATE_FEATURES), len(NONE_FEATURES)
-    rows: list[F64] = []
+    rows: list[npt.NDArray[np.float32]] = []
     gids: list[npt.NDArray[np.int64]] = []
     labels: list[npt.NDArray[np.bool_]] = []
     weights: list[float] = []
@@ -63,8 +64,11 @@ def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_
     position = {item: k for k, item in enumerate(tracer.reg.item_ids)}
 
     def flush() -> None:
+        for sb in tracer.scored_chunks(batch):
+            add(sb)
+
+    def add(sb: ScoredBatch) -> None:
         nonlocal group
-        sb = tracer.score(batch)
         for k, rec in enumerate(sb.recoveries):
             t = truth[rec.recovery_id]
             licensed = bool(t["item_id"])
@@ -78,7 +82,7 @@ def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_
             is_true = sb.ev.item[a:b] == position.get(t["item_id"], -1)
             keep = (s >= top - PRUNE) | is_true
             x = sb.x[a:b][keep]
-            f = np.zeros((len(x) + 1, nc + nn))
+            f = np.zeros((len(x) + 1, nc + nn), dtype=np.float32)
             f[0, nc:] = sb.z[k]
             f[1:, :nc] = x
             y = np.zeros(len(x) + 1, dtype=bool)
@@ -103,37 +107,66 @@ def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_
             np.array(weights))
 
 
-def newton(f: F64, gid: npt.NDArray[np.int64], y: npt.NDArray[np.bool_], gw: F64, w0: F64,
-           free: npt.NDArray[np.bool_], ridge: float = 1.0, iters: int = 40) -> F64:
-    """Maximise the weighted conditional-logit log-likelihood over the free weights."""
+def _loglik(f: npt.NDArray[np.float32], w: F64, gid: npt.NDArray[np.int64],
+            y: npt.NDArray[np.bool_], gw: F64, starts: npt.NDArray[np.int64], ridge: float,
+            block: int = 1 << 20) -> tuple[float, F64, F64]:
+    """(penalised log-likelihood, row posteriors, row scores) at ``w``."""
+    s = np.empty(len(f))
+    for a in range(0, len(f), block):
+        s[a:a + block] = f[a:a + block] @ w
+    top = np.maximum.reduceat(s, starts)
+    p = np.exp(s - top[gid])
+    tot = np.add.reduceat(p, starts)
+    p /= tot[gid]
+    ll = float((gw * (np.add.reduceat(np.where(y, s, 0.0), starts) - top - np.log(tot))).sum())
+    return ll - 0.5 * ridge * float(w @ w), p, s
+
+
+def newton(f: npt.NDArray[np.float32], gid: npt.NDArray[np.int64], y: npt.NDArray[np.bool_],
+           gw: F64, w0: F64, free: npt.NDArray[np.bool_], ridge: float = 1.0,
+           iters: int = 50) -> F64:
+    """Maximise the weighted conditional-logit log-likelihood over the free weights.
+
+    Damped Newton (the step is halved until the likelihood rises), computed column
+    by column and block by block so memory stays at a few vectors of the row count
+    beside ``f`` itself (millions of rows at medium scale).
+    """
     w = w0.copy()
     w[~free] = 0.0
+    d = len(w)
     starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
     rw = gw[gid]
-    prev = -np.inf
+    block = 1 << 20
+    idx = np.flatnonzero(free)
+    ll, p, _ = _loglik(f, w, gid, y, gw, starts, ridge)
     for _ in range(iters):
-        s = f @ w
-        top = np.maximum.reduceat(s, starts)
-        e = np.exp(s - top[gid])
-        tot = np.add.reduceat(e, starts)
-        p = e / tot[gid]
-        ll = float((gw * (np.add.reduceat(np.where(y, s, 0.0), starts) - top - np.log(tot))).sum())
-        ll -= 0.5 * ridge * float(w @ w)
-        mu = np.add.reduceat(p[:, None] * f, starts)  # (groups, d)
-        g = (rw[y][:, None] * f[y]).sum(0) - (gw[:, None] * mu).sum(0)
-        g -= ridge * w
-        h = f.T @ ((rw * p)[:, None] * f) - mu.T @ (gw[:, None] * mu) + ridge * np.eye(len(w))
-        idx = np.flatnonzero(free)
+        mu = np.empty((len(starts), d))
+        for j in range(d):
+            mu[:, j] = np.add.reduceat(p * f[:, j], starts)
+        g = (rw[y][:, None] * f[y]).sum(0) - (gw[:, None] * mu).sum(0) - ridge * w
+        h = ridge * np.eye(d) - mu.T @ (gw[:, None] * mu)
+        pw = rw * p
+        for a in range(0, len(f), block):
+            fb = f[a:a + block].astype(np.float64)
+            h += fb.T @ (pw[a:a + block, None] * fb)
         step = np.zeros_like(w)
         step[idx] = np.linalg.solve(h[np.ix_(idx, idx)], g[idx])
-        w += step
-        if abs(ll - prev) < 1e-4 * max(1.0, abs(ll)) and np.abs(step).max() < 1e-4:
+        t = 1.0
+        while True:
+            new_ll, new_p, _ = _loglik(f, w + t * step, gid, y, gw, starts, ridge)
+            if new_ll >= ll - 1e-9 or t < 1e-6:
+                break
+            t /= 2
+        w = w + t * step
+        gain = new_ll - ll
+        ll, p = new_ll, new_p
+        if gain < 1e-6 * max(1.0, abs(ll)) and np.abs(t * step).max() < 1e-3:
             break
-        prev = ll
     return w
 
 
-def fit(f: F64, gid: npt.NDArray[np.int64], y: npt.NDArray[np.bool_], gw: F64, w0: F64) -> F64:
+def fit(f: npt.NDArray[np.float32], gid: npt.NDArray[np.int64], y: npt.NDArray[np.bool_],
+        gw: F64, w0: F64) -> F64:
     free = np.ones(len(FEATURES), dtype=bool)
     while True:
         w = newton(f, gid, y, gw, w0, free)
@@ -161,7 +194,10 @@ def posteriors(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]],
     batch: list = []
 
     def flush() -> None:
-        sb = tracer.score(batch)
+        for sb in tracer.scored_chunks(batch):
+            add(sb)
+
+    def add(sb: ScoredBatch) -> None:
         for k, rec in enumerate(sb.recoveries):
             rows = tracer.ranked(sb, k)[:TOP]
             p = np.zeros(TOP)
@@ -219,7 +255,14 @@ def sweep(d: dict[str, npt.NDArray[np.generic]]) -> dict[str, float]:
             ok = r["precision"] >= 0.996 and r["false_matches"] <= 0.005
             if ok and (best is None or r["matched_recall"] > best[0] + 1e-9):
                 best = (r["matched_recall"], float(match), ratio)
-    assert best is not None, "no threshold reaches the precision target on the tuning world"
+    if best is None:  # the target is out of reach here: take the most precise setting
+        print("precision >= 99.6% is out of reach on this world; taking the most precise setting")
+        grid = [(rates(d, float(m), r, 0.02, 0.02, 10), float(m), r)
+                for m in np.arange(0.80, 0.996, 0.005) for r in (5.0, 10.0, 20.0, 50.0)]
+        top = max(g[0]["precision"] for g in grid)
+        best_r = max((g for g in grid if g[0]["precision"] >= top - 1e-9),
+                     key=lambda g: g[0]["matched_recall"])
+        best = (best_r[0]["matched_recall"], best_r[1], best_r[2])
     _, match, ratio = best
     chosen = {"match_threshold": round(match, 3), "match_ratio": ratio}
     lic = d["licensed"]
@@ -255,25 +298,33 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep-unlicensed", type=float, default=0.5)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/armstrace-bench"))
-    ap.add_argument("--save", type=Path, help="write the fitted weights as JSON")
+    ap.add_argument("--save", type=Path, default=Path("scoring_fit.json"),
+                    help="where to write the fitted weights and thresholds (JSON)")
+    ap.add_argument("--weights", type=Path, help="start from these weights (JSON)")
     args = ap.parse_args()
     world = prepare_world(args.workdir, args.seed, args.scale)
     truth = read_truth(world.truth_path)
     store = open_store(world.db_url)
     tracer, _ = open_tracer(store)
     params = tracer.params
+    if args.weights:
+        saved = json.loads(args.weights.read_text())
+        params = params.with_weights(FEATURES, [saved[n] for n in FEATURES])
+        tracer.params = params
     for rnd in range(args.rounds):
         t0 = time.perf_counter()
         f, gid, y, gw = collect(tracer, world.db_url, truth, args.keep_unlicensed)
         w = fit(f, gid, y, gw, params.weights(FEATURES))
+        del f, gid, y, gw
         params = params.with_weights(FEATURES, w)
         tracer.params = params
-        print(f"round {rnd + 1}: {len(gw):,} recoveries, {len(f):,} rows, "
-              f"{time.perf_counter() - t0:.1f} s")
-    chosen = sweep(posteriors(tracer, world.db_url, truth))
-    if args.save:
-        args.save.write_text(json.dumps({**{n: float(getattr(params, n)) for n in FEATURES},
-                                         **chosen}, indent=1))
+        args.save.write_text(json.dumps({n: float(getattr(params, n)) for n in FEATURES}, indent=1))
+        print(f"round {rnd + 1}: {time.perf_counter() - t0:.1f} s", flush=True)
+    d = posteriors(tracer, world.db_url, truth)
+    np.savez(args.save.with_suffix(".npz"), **d)
+    chosen = sweep(d)
+    args.save.write_text(json.dumps({**{n: float(getattr(params, n)) for n in FEATURES}, **chosen},
+                                    indent=1))
     for fld in fields(ScoringParameters):
         if fld.name in FEATURES:
             print(f"    {fld.name}: float = {getattr(params, fld.name):.2f}")
