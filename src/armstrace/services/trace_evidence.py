@@ -33,7 +33,7 @@ from armstrace.domain.calibres import calibre_parent, canonical_calibre
 from armstrace.domain.custody import last_lawful_custodian, live_events
 from armstrace.domain.makers import canonical_maker
 from armstrace.domain.models import model_agreement
-from armstrace.domain.records import CustodyEvent
+from armstrace.domain.records import CustodyEvent, Recovery
 from armstrace.domain.scoring import SerialClass
 from armstrace.domain.serials import (
     WILDCARD,
@@ -50,12 +50,14 @@ __all__ = [
     "CodeTable",
     "CustodyEvidence",
     "Registry",
+    "ScoredBatch",
     "SerialRuns",
     "build_registry",
     "custody_evidence",
     "gather",
 ]
 
+F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
@@ -411,3 +413,20 @@ def custody_evidence(
     lost = c.end_type in ("loss", "theft")
     return CustodyEvidence(c.party_id, c.since, c.confirmed, c.end_type, c.ended_at, before,
                            state, lost, c.end_type == "destroy", held)
+
+
+@dataclass
+class ScoredBatch:
+    """A batch after both scoring passes: what the decisions, and a fit, work on."""
+
+    recoveries: list[Recovery]
+    readings: list[SerialReading]
+    ev: BatchEvidence
+    x: npt.NDArray[np.float32]  # design rows (CANDIDATE_FEATURES); custody filled for stage 2
+    z: F64  # never-licensed design rows (NONE_FEATURES), one per recovery
+    scores: F64
+    none: F64
+    post: F64
+    post_none: F64
+    custody: dict[int, CustodyEvidence]  # by row
+    order: npt.NDArray[np.int64]  # rows regrouped best first within each recovery

@@ -42,7 +42,6 @@ from armstrace.domain.scoring import (
     CANDIDATE_FEATURES,
     NONE_FEATURES,
     SCORER_VERSION,
-    SERIAL_WORDS,
     CandidateEvidence,
     Decision,
     ScoringParameters,
@@ -60,10 +59,12 @@ from armstrace.services.trace_evidence import (
     BatchEvidence,
     CustodyEvidence,
     Registry,
+    ScoredBatch,
     build_registry,
     custody_evidence,
     gather,
 )
+from armstrace.services.trace_reasons import Wording
 
 __all__ = [
     "CONTRACT_COLUMNS",
@@ -88,26 +89,8 @@ ROW_BUDGET = 400_000  # candidate rows scored at once (about 60 MB of per-pair a
 EVIDENCE_CANDIDATES = 3  # candidates whose score parts are kept in ``evidence``
 CHAIN_CACHE = 200_000
 _CUSTODY_COLUMNS = slice(CANDIDATE_FEATURES.index("before_export"), len(CANDIDATE_FEATURES))
-_END_WORDS = {"theft": "reported stolen", "loss": "reported lost", "destroy": "recorded destroyed"}
 
 Party = tuple[str, str, str | None, str | None]  # name, kind, region, parent_id
-
-
-@dataclass
-class ScoredBatch:
-    """A batch after both scoring passes: what the decisions, and a fit, work on."""
-
-    recoveries: list[Recovery]
-    readings: list[SerialReading]
-    ev: BatchEvidence
-    x: npt.NDArray[np.float32]  # design rows (CANDIDATE_FEATURES); custody filled for stage 2
-    z: F64  # never-licensed design rows (NONE_FEATURES), one per recovery
-    scores: F64
-    none: F64
-    post: F64
-    post_none: F64
-    custody: dict[int, CustodyEvidence]  # by row
-    order: npt.NDArray[np.int64]  # rows regrouped best first within each recovery
 
 
 @dataclass
@@ -135,6 +118,7 @@ class Tracer:
         self.parties = parties
         self.params = params or ScoringParameters()
         self._chains: dict[str, list[CustodyEvent]] = {}
+        self.words = Wording(registry, self.party_name)
 
     @property
     def params(self) -> ScoringParameters:
@@ -283,7 +267,7 @@ class Tracer:
             out["last_custodian_id"] = custody.custodian
             out["last_custody_at"] = custody.since
             out["time_to_crime_days"] = _days(custody.since, rec.recovered_on)
-        out["reason"] = self._reason(sb, k, rows, d, listed, custody, named)
+        out["reason"] = self.words.reason(sb, k, rows, d, listed, custody, named)
         out["evidence"] = self._evidence(sb, k, rows, d)
         return out
 
@@ -298,100 +282,6 @@ class Tracer:
             region=c.region if c else 0, before_export=bool(c and c.before_export),
             reported_lost=bool(c and c.reported_lost), destroyed=bool(c and c.destroyed),
             held_after=bool(c and c.held_after))
-
-    def _fields(self, sb: ScoredBatch, k: int, r: int) -> list[str]:
-        rec, ev, reg = sb.recoveries[k], sb.ev, self.reg
-        item = int(ev.item[r])
-        words: list[str] = []
-        for name, state, written, registered in (
-            ("maker", ev.maker[r], rec.manufacturer, reg.makers.get(int(reg.maker[item]))),
-            ("calibre", ev.calibre[r], rec.calibre, reg.calibres.get(int(reg.calibre[item]))),
-            ("model", ev.model[r], rec.model, reg.models.get(int(reg.model[item]))),
-        ):
-            if state > 0:
-                words.append(f"{name} agrees ({registered})")
-            elif state < 0:
-                words.append(f"{name} disagrees (recorded {written}, registered {registered})")
-            elif not written and name != "model":
-                words.append(f"{name} not recorded")
-        return words
-
-    def _serial_words(self, sb: ScoredBatch, k: int, r: int) -> str:
-        reading = sb.readings[k]
-        serial = self.reg.serials[int(sb.ev.item[r])]
-        cls = SerialClass(int(sb.ev.serial[r]))
-        if cls is SerialClass.EXACT:
-            return f"serial {serial} read exactly"
-        return f"serial {serial} read as {reading.canonical} ({SERIAL_WORDS[cls]})"
-
-    def _custody_words(self, c: CustodyEvidence | None) -> str:
-        if c is None or not c.custodian:
-            return "no documented lawful custodian before the recovery"
-        text = f"last held by {self.party_name(c.custodian)} since {c.since[:10] if c.since else '?'}"
-        if not c.confirmed:
-            text += " (shipped to it, receipt never recorded)"
-        if c.end_type in _END_WORDS and c.ended_at:
-            text += f", {_END_WORDS[c.end_type]} {c.ended_at[:10]}"
-        return text
-
-    def _reason(self, sb: ScoredBatch, k: int, rows: list[int], d: Decision, listed: list[int],
-                custody: CustodyEvidence | None, named: bool) -> str:
-        reading, rec = sb.readings[k], sb.recoveries[k]
-        if d.status == Status.UNTRACEABLE:
-            if not reading.readable:
-                if reading.reason == "missing":
-                    return "serial not recorded; nothing to trace it by"
-                return f"serial recorded as {rec.serial!r}: nothing readable to trace it by"
-            if d.why.startswith("too many"):
-                n = d.why.split(":")[1]
-                return (f"only {sb.ev.readable_chars[k]} readable characters ({reading.canonical}); "
-                        f"{n} registry serials fit them about equally")
-            return f"only {sb.ev.readable_chars[k]} readable character(s) ({reading.canonical})"
-        if d.status == Status.MATCHED:
-            r = listed[0]
-            parts = [self._serial_words(sb, k, r), *self._fields(sb, k, r)]
-            c = sb.custody.get(r)
-            if c and c.region > 0:
-                parts.append("recovered in its last custodian's state")
-            if sb.ev.neighbours[r]:
-                parts.append(f"{sb.ev.neighbours[r]} other registry serial(s) as close")
-            return ", ".join(parts) + "; " + self._custody_words(custody)
-        if d.status == Status.AMBIGUOUS:
-            best = listed[0]
-            items = ", ".join(f"{self.reg.serials[int(sb.ev.item[r])]} ({sb.post[r]:.2f})"
-                              for r in listed[:5])
-            more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
-            if len(listed) > 1:
-                head = f"{len(listed)} licensed items fit serial reading {reading.canonical}"
-            else:
-                head = (f"one licensed item fits serial reading {reading.canonical}, "
-                        "not surely enough to match")
-            text = (f"{head}: {items}{more}; best: "
-                    + ", ".join([self._serial_words(sb, k, best), *self._fields(sb, k, best)]))
-            if custody is not None:
-                who = "all" if len(listed) > 1 else "it was"
-                if not named:
-                    who = ("if it is one of them, all were" if len(listed) > 1
-                           else "if it is this one, it was")
-                return text + f"; {who} " + self._custody_words(custody)
-            return text + "; their last custodians differ"
-        # unmatched
-        text = f"no licensed item fits serial reading {reading.canonical}"
-        if rows:
-            r = rows[0]
-            against = [w for w in self._fields(sb, k, r) if "disagrees" in w]
-            c = sb.custody.get(r)
-            if c and c.before_export:
-                against.append("recovered before it was shipped")
-            text += f"; nearest {self._serial_words(sb, k, r)}"
-            if against:
-                text += ", but " + ", ".join(against)
-            text += f" (posterior {sb.post[r]:.3f})"
-        else:
-            text += " (no registry serial within two edits)"
-        if sb.ev.among[k]:
-            text += "; the reading is itself an unlicensed number among licensed runs"
-        return text
 
     def _evidence(self, sb: ScoredBatch, k: int, rows: list[int], d: Decision) -> dict[str, Any]:
         """The score parts behind the answer (stored as JSON beside each trace).
