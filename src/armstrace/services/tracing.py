@@ -87,7 +87,7 @@ CSV_COLUMNS = (*CONTRACT_COLUMNS, "shared_custodian", "last_custodian_name", "sc
 STAGE2_FLOOR = 1e-3
 ROW_BUDGET = 400_000  # candidate rows scored at once (about 60 MB of per-pair arrays)
 EVIDENCE_CANDIDATES = 3  # candidates whose score parts are kept in ``evidence``
-CHAIN_CACHE = 200_000
+CHAIN_CACHE = 30_000  # items whose events stay in memory (~10 kB each as objects)
 _CUSTODY_COLUMNS = slice(CANDIDATE_FEATURES.index("before_export"), len(CANDIDATE_FEATURES))
 
 Party = tuple[str, str, str | None, str | None]  # name, kind, region, parent_id
@@ -132,10 +132,16 @@ class Tracer:
 
     # --------------------------------------------------------------- scoring
     def chains(self, item_ids: Iterable[str]) -> dict[str, list[CustodyEvent]]:
-        want = [i for i in set(item_ids) if i not in self._chains]
+        """The events of ``item_ids`` (and of others read recently), read once each.
+
+        At most ``CHAIN_CACHE`` items stay cached; when full, only the ones asked
+        for now are kept.
+        """
+        ids = set(item_ids)
+        want = [i for i in ids if i not in self._chains]
         if want:
             if len(self._chains) + len(want) > CHAIN_CACHE:
-                self._chains.clear()
+                self._chains = {i: self._chains[i] for i in ids if i in self._chains}
             found = self._fetch(want)
             for i in want:
                 self._chains[i] = found.get(i, [])
