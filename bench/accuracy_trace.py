@@ -53,6 +53,10 @@ class Tally:
     custodian_right: int = 0
     licensed_readable: int = 0
     found_readable: int = 0
+    review_licensed: int = 0  # licensed recoveries sent to review (ambiguous) ...
+    review_single: int = 0  # ... listing one candidate
+    review_named: int = 0  # ... naming a last custodian
+    review_named_right: int = 0  # ... the documented one
 
     def add(self, t: dict[str, str], row: dict[str, str]) -> None:
         truth_item = t["item_id"]
@@ -71,6 +75,13 @@ class Tally:
             if status != "untraceable":
                 self.licensed_readable += 1
                 self.found_readable += right or amb
+            if status == "ambiguous":
+                self.review_licensed += 1
+                self.review_single += ";" not in row["candidates"]
+                if row["last_custodian_id"]:
+                    self.review_named += 1
+                    self.review_named_right += (row["last_custodian_id"]
+                                                == t["documented_last_custodian_id"])
         else:
             self.never += 1
             self.false_matches += status == "matched"
@@ -201,6 +212,17 @@ def report(results: list[Result]) -> list[str]:
                           [r for r in results if r.shifted])):
         if group:
             lines += breakdown(title, group)
+    lines.append("### What `ambiguous` holds for licensed recoveries\n")
+    lines.append("| world | licensed sent to review | with the true item listed | one candidate listed "
+                 "| naming a custodian | ... the documented one |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        o = r.overall
+        n = max(o.review_licensed, 1)
+        lines.append(f"| {label(r)} | {o.review_licensed:,} | {100 * o.ambiguous_right / n:.1f}% | "
+                     f"{100 * o.review_single / n:.1f}% | {100 * o.review_named / n:.1f}% | "
+                     f"{100 * o.review_named_right / max(o.review_named, 1):.1f}% |")
+    lines.append("")
     lines.append("### What no tracer could get right (counted from the truth)\n")
     lines.append("| world | licensed read exactly as another licensed serial of their maker "
                  "| never-licensed misread exactly as a licensed serial of their maker "
@@ -296,7 +318,7 @@ def curve(workdir: Path, results: list[Result]) -> list[str]:
         store.engine.dispose()
     d = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     p = ScoringParameters()
-    lines = ["### Other match thresholds on the same worlds (" + ", ".join(label(r) for r in results)
+    lines = ["", "### Other match thresholds on the same worlds (" + ", ".join(label(r) for r in results)
              + ")\n", "| match threshold | precision % | matched recall % | false matches % |",
              "|---:|---:|---:|---:|"]
     for m in sorted({0.8, 0.9, 0.95, 0.97, 0.99, 0.995, p.match_threshold}):
