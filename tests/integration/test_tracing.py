@@ -59,6 +59,8 @@ def test_michoacan_case_traces_to_the_state_government(store: SqlStore, tmp_path
     assert r1["last_custodian_id"] == "P-MIC-GOV" and r1["last_custody_at"] == "2006-07-03"
     assert int(r1["time_to_crime_days"]) == (date(2009, 11, 30) - date(2006, 7, 3)).days
     assert "Gobierno del Estado de Michoacán" in r1["reason"]
+    assert r1["last_custodian_name"] == "Gobierno del Estado de Michoacán"
+    assert {r["scorer_version"] for r in rows} == {SCORER_VERSION}
     assert by_id["R-2"]["status"] == "untraceable" and "ILEGIBLE" in by_id["R-2"]["reason"]
     assert by_id["R-2"]["confidence"] == "0.0000"
 

@@ -251,7 +251,8 @@ class Tracer:
             "recovery_id": rec.recovery_id, "status": d.status, "item_id": None,
             "confidence": round(float(d.confidence), 4), "candidates": None, "licence_id": None,
             "last_custodian_id": None, "last_custody_at": None, "time_to_crime_days": None,
-            "shared_custodian": None,
+            "shared_custodian": None, "last_custodian_name": None,
+            "scorer_version": SCORER_VERSION,
         }
         custody: CustodyEvidence | None = None
         if d.status == Status.MATCHED:
@@ -273,6 +274,7 @@ class Tracer:
             out["last_custodian_id"] = custody.custodian
             out["last_custody_at"] = custody.since
             out["time_to_crime_days"] = _days(custody.since, rec.recovered_on)
+            out["last_custodian_name"] = self.party_name(custody.custodian)
         out["reason"] = self.words.reason(sb, k, rows, d, listed, custody, named)
         out["evidence"] = self._evidence(sb, k, rows, d)
         return out
