@@ -448,13 +448,6 @@ def _cell(value: Any, column: str) -> str:
     return str(value)
 
 
-def csv_row(row: dict[str, Any], scorer_version: str = SCORER_VERSION) -> list[str]:
-    """A stored or fresh trace row as the cells of ``traces.csv``."""
-    full = dict(row)
-    full.setdefault("scorer_version", scorer_version)
-    return [_cell(full.get(c), c) for c in CSV_COLUMNS]
-
-
 # --------------------------------------------------------------------------- lookup
 
 
