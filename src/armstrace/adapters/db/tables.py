@@ -199,3 +199,30 @@ traces = Table(
     Index("ix_traces_recovery_id", "recovery_id"),
     Index("ix_traces_run_id", "run_id"),
 )
+
+# End-use checks (Blue Lantern style), append-only: a check is opened on a licence or a
+# custodian; every finding is a new row referencing it, the latest one is the outcome.
+checks = Table(
+    "checks", metadata,
+    Column("check_id", String(40), primary_key=True),
+    Column("opened_at", WHEN, nullable=False),
+    Column("check_type", String(20), nullable=False),  # pre_licence, pre_shipment, post_shipment
+    Column("subject_kind", String(20), nullable=False),  # licence or custodian
+    Column("subject_id", ID, nullable=False),
+    Column("reason", Text),  # why it was opened: the queue's reasons, or the officer's
+    Column("risk_version", String(40)),  # the risk model that ranked it, when it came from the queue
+    Column("opened_by", Text),
+    Index("ix_checks_subject", "subject_kind", "subject_id"),
+)
+
+check_findings = Table(
+    "check_findings", metadata,
+    Column("finding_id", SEQ, primary_key=True, autoincrement=True),
+    Column("check_id", String(40), nullable=False),
+    Column("recorded_at", WHEN, nullable=False),
+    Column("finding", String(20), nullable=False),  # favourable, unfavourable, pending
+    Column("causes", Text),  # ';'-separated unfavourable causes from the vocabulary
+    Column("notes", Text),
+    Column("recorded_by", Text),
+    Index("ix_check_findings_check_id", "check_id"),
+)
