@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -225,4 +226,25 @@ check_findings = Table(
     Column("notes", Text),
     Column("recorded_by", Text),
     Index("ix_check_findings_check_id", "check_id"),
+)
+
+# Merkle proofs (domain.merkle): the hash of every complete aligned subtree of 2**level
+# events at or above the cache level, derived from the ledger and rebuilt if deleted,
+# so that a proof reads O(log n) rows; and every signed tree head issued.
+merkle_nodes = Table(
+    "merkle_nodes", metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", HASH, nullable=False),
+)
+
+tree_heads = Table(
+    "tree_heads", metadata,
+    Column("id", SEQ, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),  # milliseconds since the Unix epoch, UTC
+    Column("root_hash", HASH, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Index("ix_tree_heads_tree_size", "tree_size"),
 )
