@@ -248,3 +248,42 @@ tree_heads = Table(
     Column("key_id", String(64), nullable=False),
     Index("ix_tree_heads_tree_size", "tree_size"),
 )
+
+# The server's organisations: an agency, its role, the state it is scoped to (state
+# authorities) and the registry parties it may act for (';'-separated ids).
+organisations = Table(
+    "organisations", metadata,
+    Column("org_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(40), nullable=False),
+    Column("state", String(6)),
+    Column("parties", Text),
+    Column("created_at", WHEN, nullable=False),
+)
+
+# API tokens: only the SHA-256 of each token is kept (the token itself is shown once).
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_id", String(40), primary_key=True),
+    Column("org_id", String(40), nullable=False),
+    Column("token_hash", HASH, nullable=False, unique=True),
+    Column("created_at", WHEN, nullable=False),
+    Column("revoked_at", WHEN),
+    Column("note", Text),
+)
+
+# Append-only, hash-chained like the ledger (domain.audit): every request the server answered.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
+    Column("at", WHEN, nullable=False),
+    Column("org_id", String(40)),
+    Column("token_id", String(40)),
+    Column("role", String(40)),
+    Column("action", String(16), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("outcome", Integer, nullable=False),
+    Column("detail", Text),
+    Column("content_hash", HASH, nullable=False),
+    Column("chain_hash", HASH, nullable=False),
+)
