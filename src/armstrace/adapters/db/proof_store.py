@@ -1,0 +1,147 @@
+"""What Merkle proofs read and write in the store: leaves, cached node hashes, tree heads.
+
+Leaves are the events' canonical encodings, in ``seq`` order (leaf i is event
+seq i + 1). On SQLite the database writes the canonical text itself, as for
+``verify``; a row whose text does not hash to its stored content hash is
+re-encoded in Python, so the leaf is always this module's canonical encoding of
+the row as it stands now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, and_, func, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from armstrace.adapters.db import tables as t
+from armstrace.adapters.db.store import SqlStore
+from armstrace.domain.ledger import canonical_bytes
+from armstrace.domain.tree_heads import SignedTreeHead
+
+NodeKey = tuple[int, int]
+_INSERT_CHUNK = 5_000
+
+
+class LedgerNotContiguous(Exception):
+    """Events are missing from the ledger, so it is not a tree of consecutive leaves."""
+
+
+class ProofStore:
+    """Reads leaves and cached nodes for proofs; never touches the events themselves."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    # ------------------------------------------------------------ leaves
+
+    def tree_size(self) -> int:
+        """The number of events, which must be exactly seq 1..n."""
+        low, high, count = self.store.chain_bounds()
+        if count and (low != 1 or high != count):
+            raise LedgerNotContiguous(
+                f"the ledger holds {count:,} events between seq {low:,} and {high:,}: events were "
+                "removed, so no tree can be built over it (run `armstrace verify`)")
+        return count
+
+    def leaves(self, start: int, end: int) -> Iterator[tuple[str, bytes]]:
+        """(event_id, leaf input) for leaves ``start <= i < end``, streamed in order."""
+        if end <= start:
+            return
+        first, last = start + 1, end
+        fast = self.store.canonical_rows(first, last)
+        expected = first
+        if fast is not None:
+            sha = hashlib.sha256
+            for seq, event_id, text, content, _chain in fast:
+                self._check_seq(seq, expected)
+                expected += 1
+                data = text.encode("utf-8")
+                if sha(data).digest() != bytes(content):
+                    data = self._reencode(int(seq))
+                yield event_id, data
+        else:
+            for row in self.store.chain_rows(first, last):
+                self._check_seq(row[0], expected)
+                expected += 1
+                yield str(row[2]), canonical_bytes(row[:12])
+        if expected != last + 1:
+            raise LedgerNotContiguous(f"event #{expected:,} is missing from the ledger")
+
+    @staticmethod
+    def _check_seq(seq: int, expected: int) -> None:
+        if int(seq) != expected:
+            raise LedgerNotContiguous(f"event #{expected:,} is missing from the ledger")
+
+    def _reencode(self, seq: int) -> bytes:
+        link = self.store.stored_link(seq)
+        if link is None:
+            raise LedgerNotContiguous(f"event #{seq:,} is missing from the ledger")
+        return canonical_bytes(link[0])
+
+    def leaf_index(self, event_id: str) -> int | None:
+        ev = t.custody_events
+        with self.engine.connect() as conn:
+            seq = conn.execute(select(ev.c.seq).where(ev.c.event_id == event_id)).scalar()
+        return None if seq is None else int(seq) - 1
+
+    # ------------------------------------------------------------ cached nodes
+
+    def cached_count(self, level: int) -> int:
+        """How many nodes at ``level`` are cached: they always run from index 0 up."""
+        mn = t.merkle_nodes
+        with self.engine.connect() as conn:
+            top = conn.execute(select(func.max(mn.c.idx)).where(mn.c.level == level)).scalar()
+        return 0 if top is None else int(top) + 1
+
+    def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        """Cached hashes for (level, index) keys, in one round trip per few hundred keys."""
+        wanted = sorted(set(keys))
+        found: dict[NodeKey, bytes] = {}
+        mn = t.merkle_nodes
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 400):
+                chunk = wanted[i:i + 400]
+                if self.store.backend == "sqlite":
+                    condition = or_(*(and_(mn.c.level == lv, mn.c.idx == ix) for lv, ix in chunk))
+                else:
+                    condition = tuple_(mn.c.level, mn.c.idx).in_(chunk)
+                for level, idx, h in conn.execute(select(mn.c.level, mn.c.idx, mn.c.hash).where(condition)):
+                    found[(int(level), int(idx))] = bytes(h)
+        return found
+
+    def add_nodes(self, conn: Connection, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        """Insert node hashes, skipping any another process cached first (same values)."""
+        mn = t.merkle_nodes
+        dialect = sqlite if self.store.backend == "sqlite" else postgresql
+        for i in range(0, len(rows), _INSERT_CHUNK):
+            chunk = [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in rows[i:i + _INSERT_CHUNK]]
+            conn.execute(dialect.insert(mn).on_conflict_do_nothing(), chunk)
+
+    def clear_nodes(self) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(t.merkle_nodes.delete())
+
+    # ------------------------------------------------------------ tree heads
+
+    def latest_tree_head(self, key: str) -> SignedTreeHead | None:
+        th = t.tree_heads
+        with self.engine.connect() as conn:
+            row = conn.execute(select(th.c.tree_size, th.c.timestamp, th.c.root_hash, th.c.signature,
+                                      th.c.key_id).where(th.c.key_id == key)
+                               .order_by(th.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return SignedTreeHead(int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3]), str(row[4]))
+
+    def record_tree_head(self, head: SignedTreeHead) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(t.tree_heads.insert(), {
+                "tree_size": head.tree_size, "timestamp": head.timestamp, "root_hash": head.root_hash,
+                "signature": head.signature, "key_id": head.key_id})
+
+    def tree_heads_issued(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.tree_heads)).scalar_one())
