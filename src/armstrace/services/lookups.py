@@ -1,0 +1,57 @@
+"""Single-weapon trace lookups for a long-running server: the registry read once, kept fresh.
+
+``tracing.lookup`` opens a tracer (the registry in compact arrays and the
+candidate index) per call, which is right for one CLI command and far too slow
+for a server answering one lookup at a time. ``LookupCache`` builds the tracer
+once and keeps it while the store is unchanged: a cheap version check per call
+(the import runs, for the registry; the ledger's last ``seq``, for custody
+chains) rebuilds the registry after an import and forgets cached chains after
+any new custody event, so an answer never lags the ledger.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from armstrace.adapters.db import tables as t
+from armstrace.adapters.db.store import SqlStore
+from armstrace.services.tracing import LookupResult, Tracer, lookup, open_tracer
+
+
+class LookupCache:
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._tracer: Tracer | None = None
+        self._registry_version: tuple[object, ...] | None = None
+        self._chain_version: int | None = None
+
+    def _versions(self) -> tuple[tuple[object, ...], int]:
+        runs, ev, parties = t.import_runs, t.custody_events, t.parties
+        with self.store.connection() as conn:
+            registry = tuple(conn.execute(select(func.count(), func.max(runs.c.finished_at))).one())
+            party_count = conn.execute(select(func.count()).select_from(parties)).scalar_one()
+            seq = conn.execute(select(func.max(ev.c.seq))).scalar()
+        return (*registry, party_count), int(seq or 0)
+
+    def tracer(self) -> Tracer:
+        """The current tracer (call with the lock held)."""
+        registry, seq = self._versions()
+        if self._tracer is None or registry != self._registry_version:
+            self._tracer, _ = open_tracer(self.store)
+            self._registry_version, self._chain_version = registry, seq
+        elif seq != self._chain_version:
+            # New custody events: same registry, fresh chain cache.
+            old = self._tracer
+            self._tracer = Tracer(old.reg, old._fetch, old.parties, old.params)
+            self._chain_version = seq
+        return self._tracer
+
+    def lookup(self, serial: str, make: str | None, calibre: str | None = None, model: str | None = None,
+               *, recovered_on: str | None = None, region: str | None = None,
+               limit: int = 10) -> LookupResult:
+        with self._lock:
+            return lookup(self.store, serial, make, calibre, model, recovered_on=recovered_on,
+                          region=region, limit=limit, tracer=self.tracer())
