@@ -115,3 +115,34 @@ EVENT_PARTIES: dict[str, tuple[bool, bool]] = {
     "inventory": (False, True),
     "correction": (False, False),
 }
+
+# End-use checks (Blue Lantern): when in the life of a licence a check is made, what it
+# found, and the causes of an unfavourable finding as the annual reports name them.
+CHECK_TYPES: dict[str, Term] = _index(
+    (
+        Term("pre_licence", "pre-licence", "previa a la licencia"),
+        Term("pre_shipment", "pre-shipment", "previa al envío"),
+        Term("post_shipment", "post-shipment", "posterior al envío"),
+    )
+)
+
+CHECK_FINDINGS: dict[str, Term] = _index(
+    (
+        Term("favourable", "favourable", "favorable"),
+        Term("unfavourable", "unfavourable", "desfavorable"),
+        Term("pending", "pending", "pendiente"),
+    )
+)
+
+UNFAVOURABLE_CAUSES: dict[str, Term] = _index(
+    (
+        Term("receipt_not_confirmed", "receipt not confirmed", "recepción no confirmada"),
+        Term("party_not_on_licence", "party not on licence", "parte ajena a la licencia"),
+        Term("retransfer", "unauthorised retransfer", "retransferencia no autorizada"),
+        Term("unauthorised_stockpiling", "unauthorised stockpiling", "acopio no autorizado"),
+        Term("insecure_storage", "insecure storage", "almacenamiento inseguro"),
+        Term("derogatory_information", "derogatory information", "información desfavorable"),
+        Term("non_cooperation", "non-cooperation", "falta de cooperación"),
+        Term("inconsistent_information", "inconsistent information", "información inconsistente"),
+    )
+)
