@@ -62,7 +62,7 @@ def test_default_cache_level_and_a_deleted_cache_is_rebuilt(store: SqlStore) -> 
     ProofStore(store).clear_nodes()
     assert proofs.tree_root(store, 299)[1] == ref.mth(leaves[:299])
     with store.transaction() as conn:  # a cache with a hole in its right edge is rebuilt whole
-        conn.execute(text("DELETE FROM merkle_nodes WHERE level = 8"))
+        conn.execute(text(f"DELETE FROM merkle_nodes WHERE level = {proofs.CACHE_LEVEL}"))
     append_events(store, 300)
     assert proofs.tree_root(store)[1] == ref.mth(leaf_inputs(store))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from armstrace.adapters.db import tables as t
@@ -38,13 +38,23 @@ class ProofStore:
     # ------------------------------------------------------------ leaves
 
     def tree_size(self) -> int:
-        """The number of events, which must be exactly seq 1..n."""
-        low, high, count = self.store.chain_bounds()
-        if count and (low != 1 or high != count):
+        """The number of events: the last ``seq``, provided the chain starts at 1.
+
+        Two index look-ups, not a count: counting a million rows on every proof
+        would cost more than the proof. A gap in the middle is found where a proof
+        or the cache reads the leaves around it (and always by ``armstrace verify``).
+        """
+        ev = t.custody_events
+        with self.engine.connect() as conn:
+            last = conn.execute(select(ev.c.seq).order_by(ev.c.seq.desc()).limit(1)).scalar()
+            first = conn.execute(select(ev.c.seq).order_by(ev.c.seq).limit(1)).scalar()
+        if last is None or first is None:
+            return 0
+        if int(first) != 1:
             raise LedgerNotContiguous(
-                f"the ledger holds {count:,} events between seq {low:,} and {high:,}: events were "
-                "removed, so no tree can be built over it (run `armstrace verify`)")
-        return count
+                f"the ledger starts at event #{int(first):,}, not #1: events were removed, so no tree "
+                "can be built over it (run `armstrace verify`)")
+        return int(last)
 
     def leaves(self, start: int, end: int) -> Iterator[tuple[str, bytes]]:
         """(event_id, leaf input) for leaves ``start <= i < end``, streamed in order."""
@@ -55,24 +65,21 @@ class ProofStore:
         expected = first
         if fast is not None:
             sha = hashlib.sha256
-            for seq, event_id, text, content, _chain in fast:
-                self._check_seq(seq, expected)
+            for seq, event_id, text, content, _chain in fast:  # the hot loop of building the cache
+                if seq != expected:
+                    raise LedgerNotContiguous(f"event #{expected:,} is missing from the ledger")
                 expected += 1
                 data = text.encode("utf-8")
-                if sha(data).digest() != bytes(content):
+                if sha(data).digest() != content:
                     data = self._reencode(int(seq))
                 yield event_id, data
         else:
             for row in self.store.chain_rows(first, last):
-                self._check_seq(row[0], expected)
+                if int(row[0]) != expected:
+                    raise LedgerNotContiguous(f"event #{expected:,} is missing from the ledger")
                 expected += 1
                 yield str(row[2]), canonical_bytes(row[:12])
         if expected != last + 1:
-            raise LedgerNotContiguous(f"event #{expected:,} is missing from the ledger")
-
-    @staticmethod
-    def _check_seq(seq: int, expected: int) -> None:
-        if int(seq) != expected:
             raise LedgerNotContiguous(f"event #{expected:,} is missing from the ledger")
 
     def _reencode(self, seq: int) -> bytes:
@@ -97,18 +104,21 @@ class ProofStore:
         return 0 if top is None else int(top) + 1
 
     def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
-        """Cached hashes for (level, index) keys, in one round trip per few hundred keys."""
+        """Cached hashes for (level, index) keys, in one round trip per few hundred keys.
+
+        Driver-level SQL with bound parameters: a proof needs a few dozen keys, and
+        building the same condition as an expression tree cost more than the query.
+        """
         wanted = sorted(set(keys))
         found: dict[NodeKey, bytes] = {}
-        mn = t.merkle_nodes
+        mark = "?" if self.store.backend == "sqlite" else "%s"
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), 400):
                 chunk = wanted[i:i + 400]
-                if self.store.backend == "sqlite":
-                    condition = or_(*(and_(mn.c.level == lv, mn.c.idx == ix) for lv, ix in chunk))
-                else:
-                    condition = tuple_(mn.c.level, mn.c.idx).in_(chunk)
-                for level, idx, h in conn.execute(select(mn.c.level, mn.c.idx, mn.c.hash).where(condition)):
+                where = " OR ".join([f"(level = {mark} AND idx = {mark})"] * len(chunk))
+                params = tuple(v for key in chunk for v in key)
+                sql = f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}"
+                for level, idx, h in conn.exec_driver_sql(sql, params):
                     found[(int(level), int(idx))] = bytes(h)
         return found
 
