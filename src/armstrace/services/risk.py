@@ -54,7 +54,7 @@ LEVELS = (LICENCE, CUSTODIAN)
 # Licences that never let anything leave: nothing to check after shipment.
 CLOSED_STATUSES = frozenset({"denied", "returned_without_action"})
 CSV_COLUMNS = ("rank", "subject_kind", "subject_id", "name", "score", "suggested_check",
-               "flags", "reasons", "value_usd", "weapons_received", "risk_version")
+               "flags", "reasons", "evidence", "value_usd", "weapons_received", "risk_version")
 
 
 @dataclass
@@ -198,7 +198,12 @@ def subject_name(report: RiskReport, store_licences: dict[str, str], sid: str) -
 
 
 def write_queue_csv(report: RiskReport, path: Path, licence_names: dict[str, str]) -> int:
-    """One row per queued subject, best first, with every reason; returns rows written."""
+    """One row per queued subject, best first, with every reason; returns rows written.
+
+    ``evidence`` lists every record behind every flag (``flag=id,id | flag=...``),
+    so each point of a score can be followed back to the licence, event or
+    recovery it came from.
+    """
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
@@ -208,6 +213,8 @@ def write_queue_csv(report: RiskReport, path: Path, licence_names: dict[str, str
                         subject_name(report, licence_names, s.subject_id), f"{s.score:.3f}",
                         report.suggested.get(s.subject_id, ""),
                         ";".join(p.evidence.flag for p in s.points), " | ".join(s.reasons),
+                        " | ".join(f"{p.evidence.flag}=" + ",".join(p.evidence.records)
+                                   for p in s.points),
                         f"{s.size:.2f}" if lic else "", "" if lic else f"{s.size:.0f}",
                         report.version])
     return len(report.queue)

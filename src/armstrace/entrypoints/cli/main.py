@@ -25,6 +25,7 @@ from armstrace.bootstrap import default_rejects_path, open_store
 from armstrace.domain.vocabulary import PARTY_KINDS
 from armstrace.entrypoints.cli.common import DbOption, QuietOption, err, fail, out, user_errors
 from armstrace.entrypoints.cli.progress import progress_port
+from armstrace.entrypoints.cli.risk_cmd import checks_app, risk_command
 from armstrace.entrypoints.cli.splits_cmd import splits_command
 from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
 from armstrace.services.importing import Importer, ImportReport, NothingToImport
@@ -126,6 +127,8 @@ def verify(db: DbOption = None, quiet: QuietOption = False,
 
 app.command("trace")(trace_command)
 app.command("splits")(splits_command)
+app.command("risk")(risk_command)
+app.add_typer(checks_app, name="checks")
 
 
 @app.command()
