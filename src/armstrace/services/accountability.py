@@ -27,7 +27,8 @@ from armstrace.domain.provenance import Provenance
 from armstrace.services.analytics_data import STATE_AUTHORITY_KINDS, Dataset, TracedRecovery
 from armstrace.services.reference_figures import state_names
 
-__all__ = ["AccountabilityBundle", "AccountabilityRow", "accountability_bundle", "write_csv"]
+__all__ = ["AccountabilityBundle", "AccountabilityRow", "accountability_bundle", "letter_filename",
+           "state_bundles", "write_csv"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +129,24 @@ def write_csv(bundle: AccountabilityBundle, stream: TextIO) -> int:
     for row in bundle.rows:
         writer.writerow(["" if v is None else v for v in astuple(row)])
     return len(bundle.rows)
+
+
+def letter_filename(state: str, lang: str) -> str:
+    """``carta-MX-MIC-es.pdf`` / ``letter-MX-MIC-en.pdf``: the name says the state and language.
+
+    Defined here, beside the bundle, so the letters' writer and the report that
+    links to them agree on the name.
+    """
+    return f"{'carta' if lang == 'es' else 'letter'}-{state}-{lang}.pdf"
+
+
+def state_bundles(ds: Dataset, start: str, end: str) -> list[AccountabilityBundle]:
+    """A bundle for every state with at least one recovery to explain in the period, by state code.
+
+    Why: the embassy's proposal was one request per state; a state with nothing to
+    explain gets no letter.
+    """
+    states = sorted({p.region for p in ds.parties.values()
+                     if p.region and p.kind in STATE_AUTHORITY_KINDS})
+    bundles = (accountability_bundle(ds, s, start, end) for s in states)
+    return [b for b in bundles if b.rows]

@@ -23,8 +23,16 @@ from armstrace.adapters.io.mappings import MappingError, load_mapping
 from armstrace.adapters.io.readers import FileFormatError
 from armstrace.bootstrap import default_rejects_path, open_store
 from armstrace.domain.vocabulary import PARTY_KINDS
+from armstrace.entrypoints.cli.analytics_cmd import (
+    accountability_command,
+    annual_command,
+    coverage_command,
+    rates_command,
+    reconcile_command,
+)
 from armstrace.entrypoints.cli.common import DbOption, QuietOption, err, fail, out, user_errors
 from armstrace.entrypoints.cli.progress import progress_port
+from armstrace.entrypoints.cli.report_cmd import report_command, write_store_report
 from armstrace.entrypoints.cli.risk_cmd import checks_app, risk_command
 from armstrace.entrypoints.cli.splits_cmd import splits_command
 from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
@@ -127,6 +135,12 @@ def verify(db: DbOption = None, quiet: QuietOption = False,
 
 app.command("trace")(trace_command)
 app.command("splits")(splits_command)
+app.command("rates")(rates_command)
+app.command("reconcile")(reconcile_command)
+app.command("coverage")(coverage_command)
+app.command("accountability")(accountability_command)
+app.command("annual")(annual_command)
+app.command("report")(report_command)
 app.command("risk")(risk_command)
 app.add_typer(checks_app, name="checks")
 
@@ -209,7 +223,8 @@ def demo(
     scale: Annotated[str, typer.Option(help="World size (see simulate).")] = "default",
     quiet: QuietOption = False,
 ) -> None:
-    """The main job, end to end: simulate a world, import it, verify the ledger, trace, summarise."""
+    """The main job, end to end: simulate a world, import it, verify the ledger, trace, summarise,
+    and write the offline HTML report into DIR/report."""
     from armstrace.simulate.world import generate_world
 
     with user_errors(NothingToImport, FileFormatError, MappingError):
@@ -240,7 +255,10 @@ def demo(
         out.print(f"({time.perf_counter() - started:.1f} s; every trace with its reason: {traces_csv})")
         out.rule("5. Summary")
         _print_summary(summarise(store), "en")
+        out.rule("6. Report")
+        index = write_store_report(store, folder / "report")
         out.print(f"\nStore: {db}  (try: armstrace summary --db {db} --lang es)")
+        out.print(f"Report (offline HTML, CSVs, PDF letters): open {index.resolve()} in a browser")
         if not report.ok:
             raise typer.Exit(1)
 
