@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install demo test lint pytest bench clean
+.PHONY: install demo test lint pytest bench clean browser docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,16 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-pytest: install
+# The report's browser test drives Debian's Chromium through Playwright (never
+# `playwright install`: its browser download is not available). Installed only when missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get install -y -q chromium chromium-driver \
+	  || (apt-get update -q && apt-get install -y -q chromium chromium-driver); \
+	fi
+
+pytest: install browser
 	$(BIN)/python -m pytest
 
 test: lint pytest
