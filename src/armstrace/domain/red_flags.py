@@ -186,18 +186,17 @@ def _organisation(f: RiskFacts, party: str | None) -> set[str]:
 
 
 def _outsiders(f: RiskFacts) -> dict[str, dict[str, str]]:
-    """licence -> custody parties not on it (nor in its end user's or consignee's organisation)."""
+    """licence -> custody parties not on it (nor in its end user's organisation: a state
+    government's police units are its own; the consignee's subunits are not)."""
     out: dict[str, dict[str, str]] = {}
     orgs: dict[str | None, set[str]] = {}
     for lid, parties in f.custody_parties.items():
         lic = f.licences.get(lid)
         if lic is None:
             continue
-        allowed = {lic.exporter_id}
-        for p in (lic.consignee_id, lic.end_user_id):
-            if p not in orgs:
-                orgs[p] = _organisation(f, p)
-            allowed |= orgs[p]
+        if lic.end_user_id not in orgs:
+            orgs[lic.end_user_id] = _organisation(f, lic.end_user_id)
+        allowed = {lic.exporter_id, lic.consignee_id or ""} | orgs[lic.end_user_id]
         strange = {p: e for p, e in parties.items()
                    if p not in allowed and f.party_kinds.get(p) not in ON_PATH_KINDS}
         if strange:
@@ -422,7 +421,7 @@ INDICATORS: tuple[tuple[Indicator, Rule], ...] = (
                0.5, graded=True, uses_recoveries=True), recipient_record),
     (Indicator("party_not_on_licence", "party_not_on_licence_v1", (LICENCE,),
                "party not on the licence in custody", "parte ajena a la licencia en la custodia",
-               "custody by a party outside the licence's parties and their organisations "
+               "custody by a party outside the licence's parties and its end user's organisation "
                "(the import authority and destruction warehouses are on every path)",
                1.0), party_not_on_licence),
     (Indicator("broker_consignee", "broker_consignee_v1", (LICENCE,),
