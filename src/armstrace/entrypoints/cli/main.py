@@ -32,12 +32,25 @@ from armstrace.entrypoints.cli.analytics_cmd import (
 )
 from armstrace.entrypoints.cli.common import DbOption, QuietOption, err, fail, out, user_errors
 from armstrace.entrypoints.cli.progress import progress_port
+from armstrace.entrypoints.cli.proofs_cmd import (
+    EventOption,
+    FullOption,
+    PublicKeyOption,
+    RemoteOption,
+    SampleOption,
+    SaveHeadOption,
+    TokenOption,
+    TrustedHeadOption,
+    keys_app,
+    verify_remote_command,
+)
 from armstrace.entrypoints.cli.report_cmd import report_command, write_store_report
 from armstrace.entrypoints.cli.risk_cmd import checks_app, risk_command
 from armstrace.entrypoints.cli.splits_cmd import splits_command
 from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
 from armstrace.services.importing import Importer, ImportReport, NothingToImport
 from armstrace.services.ports import SystemClock
+from armstrace.services.remote_verifying import DEFAULT_SAMPLE
 from armstrace.services.summary import Summary, summarise
 from armstrace.services.tracing import trace_all
 from armstrace.services.verifying import VerifyReport, verify_ledger
@@ -121,8 +134,19 @@ def _print_verify(report: VerifyReport, seconds: float) -> None:
 
 @app.command()
 def verify(db: DbOption = None, quiet: QuietOption = False,
-           workers: Annotated[int | None, typer.Option(help="Processes to use.")] = None) -> None:
-    """Recompute the custody ledger's hash chain; name the first event that does not match."""
+           workers: Annotated[int | None, typer.Option(help="Processes to use.")] = None,
+           remote: RemoteOption = None, token: TokenOption = None, trusted_head: TrustedHeadOption = None,
+           save_head: SaveHeadOption = None, public_key: PublicKeyOption = None, event: EventOption = None,
+           sample: SampleOption = DEFAULT_SAMPLE, full: FullOption = False) -> None:
+    """Recompute the custody ledger's hash chain; name the first event that does not match.
+
+    With --remote URL, check that server's signed tree head and proofs instead (docs/proofs.md).
+
+    Exit status: 0 every check passes, 1 a check fails, 2 a user error (unreachable server, bad file).
+    """
+    if remote is not None:
+        verify_remote_command(remote, token, trusted_head, save_head, public_key, event, sample, full)
+        return
     with user_errors(NothingToImport, FileFormatError, MappingError):
         store = open_store(db)
         started = time.perf_counter()
@@ -135,6 +159,7 @@ def verify(db: DbOption = None, quiet: QuietOption = False,
 
 app.command("trace")(trace_command)
 app.command("splits")(splits_command)
+app.add_typer(keys_app, name="keys")
 app.command("rates")(rates_command)
 app.command("reconcile")(reconcile_command)
 app.command("coverage")(coverage_command)

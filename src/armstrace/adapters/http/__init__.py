@@ -1,0 +1,1 @@
+"""Clients of other armstrace servers over HTTP."""
