@@ -32,7 +32,8 @@ def ranking_chart(t: DiversionTable, top: int = 15, title: str = "") -> Spec:
              "low": r.rate.wilson.low, "high": r.rate.wilson.high, "k": r.recovered,
              "n": r.exposed} for r in t.rows[:top]]
     overall = t.overall.estimate or 0.0
-    y = {"field": "name", "type": "nominal", "sort": {"field": "rank"}, "title": None}
+    y = {"field": "name", "type": "nominal", "sort": {"field": "rank"}, "title": None,
+         "axis": {"labelLimit": 320}}
     return _base(title or f"Diversion rate by {t.group} (95% interval), worst first",
                  data={"values": rows}, height={"step": 20}, layer=[
                      {"mark": {"type": "rule", "strokeWidth": 2, "color": "#8aa"},
