@@ -28,7 +28,7 @@ def test_every_section_is_built_from_the_data(ds: Dataset, store: SqlStore) -> N
     report = build_report(ds, store=store, now=NOW)
     assert [s.key for s in report.sections] == [
         "headline", "rates", "time-to-crime", "trends", "map", "flow", "reconciliation",
-        "coverage", "annual", "splits", "letters"]
+        "coverage", "annual", "splits", "risk", "letters"]
     sections = {s.key: s for s in report.sections}
     head = {f.label: f for f in sections["headline"].figures}
     assert head["recoveries in the store"].value == "9"

@@ -32,6 +32,7 @@ from armstrace.services.accountability import (
 )
 from armstrace.services.analytics_data import Dataset
 from armstrace.services.reference_figures import PACKAGE
+from armstrace.services.risk_section import risk_section
 from armstrace.services.splitting import find_splits
 
 __all__ = ["SECTIONS", "Chart", "Figure", "Report", "ReportContext", "Section", "SectionBuilder",
@@ -118,6 +119,7 @@ _ES = {
     "Coverage-aware statistics": "Estadísticas con cobertura",
     "Annual tables (Section 655 style)": "Tablas anuales (estilo Sección 655)",
     "Licence splitting": "Fraccionamiento de licencias",
+    "Aiming end-use checks": "Dónde verificar el uso final",
     "Accountability letters": "Cartas de rendición de cuentas",
     "recoveries in the store": "recuperaciones en el registro",
     "traced to a licensed weapon": "rastreadas a un arma con licencia",
@@ -395,7 +397,7 @@ def letters_section(ctx: ReportContext) -> Section:
 SECTIONS: list[SectionBuilder] = [
     headline_section, rates_section, time_to_crime_section, trends_section, map_section,
     flow_section, reconciliation_section, coverage_section, annual_section, splits_section,
-    letters_section,
+    risk_section, letters_section,
 ]
 
 
