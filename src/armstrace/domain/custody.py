@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from armstrace.domain.records import CustodyEvent
 from armstrace.domain.vocabulary import CUSTODY_ENDING, CUSTODY_TAKING
@@ -37,6 +38,7 @@ __all__ = [
     "last_lawful_custodian",
     "live_events",
     "sequence_problems",
+    "surely_possible",
 ]
 
 by_time = attrgetter("occurred_at")  # chain order key (sort is stable)
@@ -338,3 +340,41 @@ def sequence_problems(
                 )
 
     return [SequenceProblem(new[i].event_id, r) for i, r in enumerate(reasons) if r is not None]
+
+
+def surely_possible(rows: Sequence[Sequence[Any]], kind: int, when: int, to: int, corrects: int) -> bool:
+    """True when ``sequence_problems([], events)`` is certain to find nothing, decided cheaply.
+
+    ``rows`` are one item's new events, nothing of it stored yet, as plain rows whose
+    event type, occurred_at, to_party_id and corrects_event_id sit at those positions.
+    False means "ask ``sequence_problems``", never that something is wrong.
+
+    Why: an import judges every item of a million-event file, and nearly all are
+    plain: no correction, no destruction, nothing stored. For those, rules 1 and 2 of
+    ``sequence_problems`` cannot fire (nothing corrects, nothing is void, nothing is
+    destroyed), so only rule 3 is left (a receive by P before the earliest ship or
+    transfer to P), and it is checked here on the rows as they are, without building
+    an event object per row.
+    """
+    first_in: dict[str, str] = {}
+    receives = False
+    for r in rows:
+        t = r[kind]
+        if r[corrects] or t == "correction" or t == "destroy":
+            return False
+        if t == "ship" or t == "transfer":
+            party = r[to]
+            if party:
+                seen = first_in.get(party)
+                if seen is None or r[when] < seen:
+                    first_in[party] = r[when]
+        elif t == "receive":
+            receives = True
+    if not receives or not first_in:
+        return True
+    for r in rows:
+        if r[kind] == "receive" and r[to]:
+            shipped = first_in.get(r[to])
+            if shipped is not None and _surely_after(shipped, r[when]):
+                return False
+    return True

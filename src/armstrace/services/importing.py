@@ -12,21 +12,36 @@ Rules the people who hand us files rely on (data-contract.md):
 from __future__ import annotations
 
 import csv
+import gc
+import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from armstrace.adapters.db.staging import EventStaging, StagedEvent
-from armstrace.adapters.db.store import ChainConflict, SqlStore
+from armstrace.adapters.db.staging import (
+    CORRECTS,
+    EVENT_ID,
+    EVENT_TYPE,
+    EXTRA,
+    FROM_PARTY,
+    ITEM_ID,
+    OCCURRED_AT,
+    ROW_NO,
+    TO_PARTY,
+    EventStaging,
+    StagedRow,
+)
+from armstrace.adapters.db.store import ChainConflict, SqlStore, event_from_row
 from armstrace.adapters.io.mappings import ColumnMapping
 from armstrace.adapters.io.readers import RowReader, SourceFile, find_sources
-from armstrace.domain.contract import SCHEMA_BY_NAME, SCHEMAS, FileSchema, Problem, validate_row
-from armstrace.domain.custody import sequence_problems
-from armstrace.domain.ledger import encode_extra, link_rows
+from armstrace.domain.contract import SCHEMA_BY_NAME, SCHEMAS, FileSchema, Problem, RowPlan, validate_row
+from armstrace.domain.custody import sequence_problems, surely_possible
+from armstrace.domain.ledger import encode_extra, linked_rows
 from armstrace.domain.records import CustodyEvent
 from armstrace.services.ports import Clock, Progress, no_progress
 
@@ -36,6 +51,8 @@ BULK_FROM = 100_000
 ITEM_GROUP = 2_000
 ORDER = [s.name for s in SCHEMAS]
 REJECT_COLUMNS = ("file", "row", "column", "reason", "value")
+# A valid row as read: (row number, values in schema column order, extra columns as JSON or None).
+ReadRow = tuple[int, tuple[Any, ...], str | None]
 
 
 @dataclass
@@ -97,10 +114,44 @@ class _Rejects:
         self._handle.close()
 
 
-def _as_row(schema: FileSchema, record: Any) -> dict[str, Any]:
-    row = {name: getattr(record, name) for name in schema.column_names}
-    row["extra"] = encode_extra(record.extra)
-    return row
+def _record_values(schema: FileSchema, record: Any) -> tuple[tuple[Any, ...], str | None]:
+    """A record from ``validate_row`` in the layout ``RowPlan`` gives: values, extra JSON."""
+    return tuple(getattr(record, name) for name in schema.column_names), encode_extra(record.extra)
+
+
+def _event(row: StagedRow) -> CustodyEvent:
+    """A staged row as a domain event, for the rules that need one."""
+    _, event_id, kind, when, item, source, target, region, document, corrects, extra = row
+    return CustodyEvent(event_id, kind, when, item, source, target, region, document, corrects,
+                        json.loads(extra) if extra else {})
+
+
+def _stored_event(row: tuple[Any, ...]) -> CustodyEvent:
+    """A stored event row (``SqlStore.event_rows_*``) as a domain event."""
+    return event_from_row(row)
+
+
+def _same_event(stored: tuple[Any, ...], staged: StagedRow) -> bool:
+    """A stored event (event columns, extra JSON) says exactly what a staged row says."""
+    if stored[:9] != staged[EVENT_ID:EXTRA]:
+        return False
+    a, b = stored[9], staged[EXTRA]
+    return a == b or bool(a and b and json.loads(a) == json.loads(b))
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Fewer garbage collections while importing, restored afterwards.
+
+    An import allocates millions of short-lived tuples and keeps few; with the
+    default thresholds the collector walks the growing heap thousands of times.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class Importer:
@@ -121,15 +172,16 @@ class Importer:
         report.rejects_path = str(rejects_path)
         self.report = report
         try:
-            self.parties = self.store.all_ids("parties")
-            self.licences = self.store.all_ids("licences")
-            for source in sources:
-                file_report = FileReport(str(source.path), source.contract_file)
-                report.files.append(file_report)
-                if source.contract_file == "custody_events":
-                    self._import_events(source, file_report)
-                else:
-                    self._import_records(source, file_report)
+            with _few_collections():
+                self.parties = self.store.all_ids("parties")
+                self.licences = self.store.all_ids("licences")
+                for source in sources:
+                    file_report = FileReport(str(source.path), source.contract_file)
+                    report.files.append(file_report)
+                    if source.contract_file == "custody_events":
+                        self._import_events(source, file_report)
+                    else:
+                        self._import_records(source, file_report)
             report.status = "completed"
         except BaseException:
             report.status = "interrupted"
@@ -142,40 +194,50 @@ class Importer:
 
     # ------------------------------------------------------------ shared steps
 
-    def _read(self, source: SourceFile, report: FileReport) -> Iterable[tuple[int, Any]]:
-        """Valid records with their row numbers; invalid rows go to the rejects."""
+    def _read(self, source: SourceFile, report: FileReport) -> Iterator[ReadRow]:
+        """Valid rows as (row number, values in schema column order, extra JSON or None).
+
+        Invalid rows go to the rejects. ``RowPlan`` takes the rows it can accept
+        outright; every other row is judged by ``validate_row``, the one place that
+        finds and words problems.
+        """
         schema = SCHEMA_BY_NAME[source.contract_file]
         reader = RowReader(source, self.mapping)
         name = source.path.name
-        for number, row in reader:
+        plan: RowPlan | None = None
+        for number, cells in reader.cells():
+            if plan is None:
+                plan = RowPlan(schema, reader.header)
             report.rows += 1
-            result = validate_row(schema, row)
-            if result.problems:
-                self.rejects.add(report, name, number, result.problems)
-            else:
-                yield number, result.record
-            if report.rows % 2_000 == 0:
+            accepted = plan.values(cells)
+            if accepted is None:
+                result = validate_row(schema, reader.as_dict(cells))
+                if result.problems:
+                    self.rejects.add(report, name, number, result.problems)
+                    continue
+                accepted = _record_values(schema, result.record)
+            yield number, accepted[0], accepted[1]
+            if report.rows % 5_000 == 0:
                 self.progress(name, reader.bytes_read, reader.size)
         self.progress(name, reader.size, reader.size)
 
     def _reference_problems(self, conn: Connection, schema: FileSchema,
-                            batch: list[tuple[int, Any]]) -> dict[int, list[Problem]]:
+                            batch: list[ReadRow]) -> dict[int, list[Problem]]:
         problems: dict[int, list[Problem]] = {}
-        item_columns = [c.name for c in schema.columns if c.refers_to == "item"]
+        refs = [(i, c.name, c.refers_to) for i, c in enumerate(schema.columns)
+                if c.refers_to in ("party", "licence", "item")]
+        item_at = [i for i, _, kind in refs if kind == "item"]
         known_items: set[str] = set()
-        if item_columns:
-            wanted = {getattr(r, c) for _, r in batch for c in item_columns} - {None}
+        if item_at:
+            wanted = {values[i] for _, values, _ in batch for i in item_at} - {None}
             known_items = self.store.existing_ids(conn, "items", wanted)
         known = {"party": self.parties, "licence": self.licences, "item": known_items}
-        for number, record in batch:
-            for column in schema.columns:
-                if column.refers_to not in known:
-                    continue
-                value = getattr(record, column.name)
-                if value is not None and value not in known[column.refers_to]:
+        for number, values, _ in batch:
+            for i, column, kind in refs:
+                value = values[i]
+                if value is not None and value not in known[kind]:
                     problems.setdefault(number, []).append(Problem(
-                        column.name, f"unknown {column.refers_to} (not in this import nor the store)",
-                        value))
+                        column, f"unknown {kind} (not in this import nor the store)", value))
         return problems
 
     # ------------------------------------------------------------ parties .. recoveries
@@ -184,11 +246,12 @@ class Importer:
         schema = SCHEMA_BY_NAME[source.contract_file]
         if schema.name == "parties":
             # Parents may come later in the same file: learn every id first.
-            for _, row in RowReader(source, self.mapping):
+            reader = RowReader(source, self.mapping)
+            for _, row in reader:
                 result = validate_row(schema, row)
                 if result.record is not None:
                     self.parties.add(result.record.party_id)
-        batch: list[tuple[int, Any]] = []
+        batch: list[ReadRow] = []
         for entry in self._read(source, report):
             batch.append(entry)
             if len(batch) >= BATCH:
@@ -199,12 +262,17 @@ class Importer:
             self.licences |= self.store.all_ids("licences")
 
     def _store_records(self, schema: FileSchema, source: SourceFile, report: FileReport,
-                       batch: list[tuple[int, Any]]) -> None:
+                       batch: list[ReadRow]) -> None:
         name = source.path.name
+        names = schema.column_names
         with self.store.transaction() as conn:
             bad = self._reference_problems(conn, schema, batch)
-            rows = {number: _as_row(schema, record) for number, record in batch}
-            columns = [c for c in schema.column_names if c != schema.key] + ["extra"]
+            rows: dict[int, dict[str, Any]] = {}
+            for number, values, extra in batch:
+                row = dict(zip(names, values, strict=True))
+                row["extra"] = extra
+                rows[number] = row
+            columns = [c for c in names if c != schema.key] + ["extra"]
             stored = self.store.stored_rows(conn, schema.name, [r[schema.key] for r in rows.values()],
                                             columns)
             fresh: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -227,7 +295,10 @@ class Importer:
                     self.rejects.add(report, name, number, [Problem(
                         schema.key, f"already recorded in {where} with different {', '.join(diff)}; "
                         "records are never overwritten", key)])
-            new_rows = [dict(r, import_run_id=self.report.run_id) for _, r in fresh.values()]
+            run_id = self.report.run_id
+            new_rows = [row for _, row in fresh.values()]
+            for row in new_rows:
+                row["import_run_id"] = run_id
             self.store.insert(conn, schema.name, new_rows)
             self.rejects.flush(conn)
             report.taken += len(new_rows)
@@ -237,9 +308,9 @@ class Importer:
     def _import_events(self, source: SourceFile, report: FileReport) -> None:
         name = source.path.name
         with EventStaging() as staging:
-            batch: list[StagedEvent] = []
-            for entry in self._read(source, report):
-                batch.append(entry)
+            batch: list[StagedRow] = []
+            for number, values, extra in self._read(source, report):
+                batch.append((number, *values, extra))
                 if len(batch) >= EVENT_BATCH:
                     staging.add(batch)
                     batch = []
@@ -248,14 +319,14 @@ class Importer:
             skip: set[int] = set()
             rejected: dict[int, list[Problem]] = {}
             for event_id, group in staging.repeated_ids():
-                first_no, first = group[0]
-                for number, event in group[1:]:
-                    skip.add(number)
-                    if event == first:
+                first = group[0]
+                for row in group[1:]:
+                    skip.add(row[ROW_NO])
+                    if row[EVENT_ID:] == first[EVENT_ID:]:
                         report.already_stored += 1
                     else:
-                        rejected[number] = [Problem("event_id", f"repeats row {first_no} with "
-                                                    "different content", event_id)]
+                        rejected[row[ROW_NO]] = [Problem("event_id", f"repeats row {first[ROW_NO]} with "
+                                                         "different content", event_id)]
             self._check_sequences(staging, report, skip, rejected)
             for number in sorted(rejected):
                 self.rejects.add(report, name, number, rejected[number])
@@ -265,10 +336,10 @@ class Importer:
 
     def _check_sequences(self, staging: EventStaging, report: FileReport, skip: set[int],
                          rejected: dict[int, list[Problem]]) -> None:
-        groups: list[tuple[str, list[StagedEvent]]] = []
+        groups: list[tuple[str, list[StagedRow]]] = []
         done = 0
         for item_id, group in staging.by_item():
-            groups.append((item_id, [g for g in group if g[0] not in skip]))
+            groups.append((item_id, [g for g in group if g[ROW_NO] not in skip] if skip else group))
             if len(groups) >= ITEM_GROUP:
                 self._check_groups(staging, groups, report, skip, rejected)
                 done += sum(len(g) for _, g in groups)
@@ -276,36 +347,44 @@ class Importer:
                 groups = []
         self._check_groups(staging, groups, report, skip, rejected)
 
-    def _check_groups(self, staging: EventStaging, groups: list[tuple[str, list[StagedEvent]]],
+    def _check_groups(self, staging: EventStaging, groups: list[tuple[str, list[StagedRow]]],
                       report: FileReport, skip: set[int], rejected: dict[int, list[Problem]]) -> None:
         if not groups:
             return
         with self.store.connection() as conn:
             item_ids = [item_id for item_id, _ in groups]
             known_items = self.store.existing_ids(conn, "items", item_ids)
-            stored = self.store.events_for_items(conn, item_ids)
-            stored_by_id = {e.event_id: e for events in stored.values() for e in events}
-            new_ids = [e.event_id for _, g in groups for _, e in g]
-            elsewhere = self.store.events_by_id(conn, [i for i in new_ids if i not in stored_by_id])
+            stored = self.store.event_rows_for_items(conn, item_ids)
+            stored_by_id = {e[0]: e for events in stored.values() for e in events}
+            new_ids = [e[EVENT_ID] for _, g in groups for e in g]
+            elsewhere = self.store.event_rows_by_id(conn, [i for i in new_ids if i not in stored_by_id])
+        parties = self.parties
         for item_id, group in groups:
-            fresh: list[StagedEvent] = []
-            for number, event in group:
-                problems = self._event_problems(event, item_id in known_items)
-                previous = stored_by_id.get(event.event_id) or elsewhere.get(event.event_id)
+            fresh: list[StagedRow] = []
+            item_known = item_id in known_items
+            for row in group:
+                number, event_id = row[ROW_NO], row[EVENT_ID]
+                previous = stored_by_id.get(event_id) or elsewhere.get(event_id)
+                source, target = row[FROM_PARTY], row[TO_PARTY]
+                if (item_known and previous is None and (source is None or source in parties)
+                        and (target is None or target in parties)):
+                    fresh.append(row)  # the common case, decided without building anything
+                    continue
+                problems = self._event_problems(row, item_known)
                 if previous is not None:
-                    if previous == event:
+                    if _same_event(previous, row):
                         skip.add(number)
                         report.already_stored += 1
                         continue
                     problems.append(Problem("event_id", "already recorded with different content; "
-                                            "record a correction instead", event.event_id))
+                                            "record a correction instead", event_id))
                 if problems:
                     rejected[number] = problems
                 else:
-                    fresh.append((number, event))
-            by_id = {e.event_id: (n, e) for n, e in fresh}
-            for number, event in list(fresh):
-                target = event.corrects_event_id
+                    fresh.append(row)
+            by_id = {r[EVENT_ID]: r for r in fresh}
+            for row in list(fresh):
+                target = row[CORRECTS]
                 if target and target not in stored_by_id and target not in by_id:
                     owner = staging.item_of(target)
                     if owner == item_id:
@@ -314,22 +393,26 @@ class Importer:
                         reason = f"corrects event {target}, which belongs to another item"
                     else:
                         reason = f"corrects event {target}, which is not recorded"
-                    rejected[number] = [Problem("corrects_event_id", reason, target)]
-                    fresh.remove((number, event))
-                    del by_id[event.event_id]
-            for problem in sequence_problems(stored.get(item_id, []), [e for _, e in fresh]):
-                number, event = by_id[problem.event_id]
+                    rejected[row[ROW_NO]] = [Problem("corrects_event_id", reason, target)]
+                    fresh.remove(row)
+                    del by_id[row[EVENT_ID]]
+            earlier = stored.get(item_id)
+            if not earlier and surely_possible(fresh, EVENT_TYPE, OCCURRED_AT, TO_PARTY, CORRECTS):
+                continue
+            events = [_stored_event(e) for e in earlier or ()]
+            for problem in sequence_problems(events, [_event(r) for r in fresh]):
+                row = by_id[problem.event_id]
                 column = "corrects_event_id" if "correct" in problem.reason else "occurred_at"
-                rejected.setdefault(number, []).append(Problem(column, problem.reason,
-                                                               getattr(event, column) or ""))
+                value = row[CORRECTS if column == "corrects_event_id" else OCCURRED_AT]
+                rejected.setdefault(row[ROW_NO], []).append(Problem(column, problem.reason, value or ""))
 
-    def _event_problems(self, event: CustodyEvent, item_known: bool) -> list[Problem]:
+    def _event_problems(self, row: StagedRow, item_known: bool) -> list[Problem]:
         problems = []
         if not item_known:
             problems.append(Problem("item_id", "unknown item (not in this import nor the store)",
-                                    event.item_id))
-        for column in ("from_party_id", "to_party_id"):
-            party = getattr(event, column)
+                                    row[ITEM_ID]))
+        for column, at in (("from_party_id", FROM_PARTY), ("to_party_id", TO_PARTY)):
+            party = row[at]
             if party is not None and party not in self.parties:
                 problems.append(Problem(column, "unknown party (not in this import nor the store)",
                                         party))
@@ -360,9 +443,9 @@ class Importer:
                      conn: Connection | None) -> None:
         batch: list[tuple[Any, ...]] = []
         for row in staging.in_file_order():
-            if row[0] in leave_out:
+            if leave_out and row[ROW_NO] in leave_out:
                 continue
-            batch.append(row[1:])
+            batch.append(row[EVENT_ID:])
             if len(batch) >= EVENT_BATCH:
                 self._append_batch(batch, conn)
                 report.taken += len(batch)
@@ -389,11 +472,9 @@ class Importer:
         raise ChainConflict("the ledger kept moving under this import; try again")
 
     def _link_and_store(self, conn: Connection, events: list[tuple[Any, ...]]) -> None:
-        run_id, recorded_at = self.report.run_id, self.recorded_at
         seq, previous = self.store.chain_tail(conn)
-        canon = [(seq + i, recorded_at, *fields) for i, fields in enumerate(events, start=1)]
-        rows = [(*row, content, chained, run_id) for row, content, chained in link_rows(canon, previous)]
-        self.store.append_events(conn, rows, run_id, recorded_at)
+        rows, _head = linked_rows(events, seq + 1, self.recorded_at, previous, (self.report.run_id,))
+        self.store.append_events(conn, rows, self.report.run_id, self.recorded_at)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

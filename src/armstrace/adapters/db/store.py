@@ -164,6 +164,19 @@ class SqlStore:
     def events_by_id(self, conn: Connection, event_ids: Sequence[str]) -> dict[str, CustodyEvent]:
         return {row[0]: event_from_row(row) for row in self._events_where_in(conn, "event_id", event_ids)}
 
+    def event_rows_for_items(self, conn: Connection,
+                             item_ids: Sequence[str]) -> dict[str, list[tuple[Any, ...]]]:
+        """Stored events per item, in chain order, as plain tuples (``_EVENT_COLUMNS`` order,
+        extra as its stored JSON text): the importer compares them with staged rows as they are."""
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for row in self._events_where_in(conn, "item_id", item_ids):
+            found.setdefault(row[3], []).append(tuple(row))
+        return found
+
+    def event_rows_by_id(self, conn: Connection, event_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """Stored events with those ids, as plain tuples like ``event_rows_for_items``."""
+        return {row[0]: tuple(row) for row in self._events_where_in(conn, "event_id", event_ids)}
+
     def event_exists(self, event_id: str) -> bool:
         ev = t.custody_events
         with self.engine.connect() as conn:

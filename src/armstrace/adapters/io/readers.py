@@ -73,6 +73,7 @@ class RowReader:
         self.header: list[str] = []
         self.duplicate_headers: list[str] = []
         self.rows_read = 0
+        self._csv_format = True
 
     @property
     def bytes_read(self) -> int:
@@ -95,16 +96,34 @@ class RowReader:
         return columns
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str | None]]]:
+        for number, cells in self.cells():
+            yield number, self.as_dict(cells)
+
+    def as_dict(self, cells: list[str]) -> dict[str, str | None]:
+        """One row of ``cells()`` as ``{column: text}``: what validation of a single row reads."""
+        row: dict[str, str | None] = dict(zip(self.header, cells, strict=False))
+        if self._csv_format and len(cells) > len(self.header):
+            row["(extra cells)"] = ",".join(cells[len(self.header):])
+        return row
+
+    def cells(self) -> Iterator[tuple[int, list[str]]]:
+        """``(row_number, cells)`` in file order, cells by position under ``header``.
+
+        Lists, not dicts: the importer reads them by position at a million rows.
+        Empty spreadsheet cells arrive as "" (blank, as in a CSV).
+        """
         if self.source.path.suffix.lower() == ".xlsx":
+            self._csv_format = False
             yield from self._xlsx()
         else:
+            self._csv_format = True
             yield from self._csv()
 
-    def _csv(self) -> Iterator[tuple[int, dict[str, str | None]]]:
+    def _csv(self) -> Iterator[tuple[int, list[str]]]:
         with self.source.path.open("rb") as raw:
             self._counter = _CountingReader(raw)
-            text = io.TextIOWrapper(io.BufferedReader(self._counter), encoding="utf-8-sig",
-                                    newline="")
+            text = io.TextIOWrapper(io.BufferedReader(self._counter, buffer_size=1 << 20),
+                                    encoding="utf-8-sig", newline="")
             reader = csv.reader(text)
             try:
                 raw_header = next(reader)
@@ -112,8 +131,7 @@ class RowReader:
                 raise FileFormatError(f"{self.source.path}: the file is empty (no header row)") from None
             except UnicodeDecodeError as exc:
                 raise FileFormatError(f"{self.source.path}: not UTF-8 text ({exc.reason})") from None
-            columns = self._columns(raw_header)
-            width = len(columns)
+            self._columns(raw_header)
             number = 1
             try:
                 for record in reader:
@@ -121,10 +139,7 @@ class RowReader:
                     if not record or (len(record) == 1 and not record[0]):
                         continue
                     self.rows_read += 1
-                    row: dict[str, str | None] = dict(zip(columns, record, strict=False))
-                    if len(record) > width:
-                        row["(extra cells)"] = ",".join(record[width:])
-                    yield number, row
+                    yield number, record
             except UnicodeDecodeError as exc:
                 raise FileFormatError(
                     f"{self.source.path}: not UTF-8 text near row {number + 1} ({exc.reason})"
@@ -132,7 +147,7 @@ class RowReader:
             except csv.Error as exc:
                 raise FileFormatError(f"{self.source.path}: row {number + 1}: {exc}") from None
 
-    def _xlsx(self) -> Iterator[tuple[int, dict[str, str | None]]]:
+    def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
         from openpyxl import load_workbook
 
         try:
@@ -146,13 +161,14 @@ class RowReader:
                 raw_header = [_cell_text(c) or "" for c in next(rows)]
             except StopIteration:
                 raise FileFormatError(f"{self.source.path}: the first sheet is empty") from None
-            columns = self._columns(raw_header)
+            width = len(self._columns(raw_header))
             for number, values in enumerate(rows, start=2):
-                cells = [_cell_text(c) for c in values]
+                cells = [_cell_text(c) or "" for c in values]
                 if not any(cells):
                     continue
                 self.rows_read += 1
-                yield number, dict(zip(columns, cells, strict=False))
+                # Cells past the header's width were never read from a workbook.
+                yield number, cells[:width]
         finally:
             book.close()
 
