@@ -65,6 +65,12 @@ def test_recoveries_move_ex_ante_weights_but_not_flags_that_read_recoveries() ->
     assert weights["recovered_serials"].source == "prior"  # never learns from recoveries
 
 
+def test_a_flag_that_never_fires_keeps_its_prior_whatever_the_outcomes() -> None:
+    weights = estimate_weights(LICENCE, IDS, flags_on([("new_party", "L1")]), recovered=IDS[:38])
+    w = weights["party_not_on_licence"]
+    assert (w.weight, w.llr, w.source) == (BY_CODE["party_not_on_licence"].prior, None, "prior")
+
+
 def test_a_flag_the_outcomes_contradict_scores_nothing_rather_than_negative() -> None:
     others = IDS[10:20]
     weights = estimate_weights(LICENCE, IDS, flags_on([("new_party", s) for s in others]),

@@ -8,7 +8,8 @@ Score of a subject = sum over the flags that fire on it of ``weight x dose``:
   how much more often the flag fired than among the others,
   ``llr = log((a1 + 0.5) / (n1 + 1)) - log((a0 + 0.5) / (n0 + 1))``. The two are
   blended by evidence, ``w = (m * prior + n_eff * llr) / (m + n_eff)`` with
-  ``n_eff = n1 * n0 / (n1 + n0)`` and ``m = PRIOR_STRENGTH``: a handful of outcomes
+  ``n_eff = min(n1 * n0 / (n1 + n0), a1 + a0)`` (both groups, and how often the
+  flag fired at all) and ``m = PRIOR_STRENGTH``: a handful of outcomes
   barely move a prior, hundreds replace it. (Empirical-Bayes shrinkage of a naive
   Bayes log-odds; transparent enough to print.)
 * Outcomes: finished end-use checks (unfavourable = bad, favourable = good), each
@@ -144,7 +145,9 @@ def estimate_weights(
                 else:
                     n0 += CHECK_WEIGHT
                     a0 += CHECK_WEIGHT * (sid in on)
-        n_eff = n1 * n0 / (n1 + n0) if n1 > 0 and n0 > 0 else 0.0
+        # Evidence is bounded by both group sizes and by how often the flag fired at all:
+        # a flag that never fired on a subject with an outcome says nothing either way.
+        n_eff = min(n1 * n0 / (n1 + n0), a1 + a0) if n1 > 0 and n0 > 0 else 0.0
         llr = _llr(a1, n1, a0, n0) if n_eff > 0 else None
         w = ind.prior if llr is None else (PRIOR_STRENGTH * ind.prior + n_eff * llr) / (
             PRIOR_STRENGTH + n_eff)
