@@ -90,6 +90,11 @@ def test_checks_open_record_list_summary_and_feedback(world_db: str, tmp_path: P
     assert code == 0 and check_id in text and "unfavourable" in text
     code, text = run("checks", "summary", "--db", world_db)
     assert code == 0 and "post-shipment" in text and "unauthorised retransfer 1" in text
+    code, text = run("checks", "open", "--db", world_db, "--custodian", "P-SEDENA", "--type",
+                     "pre_licence", "--on", "2009-10-02")
+    assert code == 0 and "CHK-2010-00001" in text and "(2009-10-02)" in text
+    code, text = run("checks", "summary", "--db", world_db, "--fy", "2010")
+    assert code == 0 and "pre-licence" in text and "post-shipment" not in text
     code, text = run("risk", "--db", world_db, "--output", str(out), "--budget", "3")
     with open(out, newline="", encoding="utf-8") as f:
         rows = {r["subject_id"]: r for r in csv.DictReader(f)}
@@ -104,6 +109,7 @@ def test_checks_open_record_list_summary_and_feedback(world_db: str, tmp_path: P
     (("checks", "record", "CHK-1900-00001", "--finding", "favourable"), "unknown check"),
     (("checks", "record", "CHK-1900-00001", "--finding", "great"), "unknown finding 'great'"),
     (("checks", "record", "CHK-1900-00001", "--finding", "unfavourable"), "needs at least one"),
+    (("checks", "open", "--licence", "X", "--on", "2009-13-01"), "--on '2009-13-01': not a date"),
     (("risk", "--by", "state"), "--by 'state': use licence or custodian"),
     (("risk", "--budget", "3", "--share", "0.1"), "not both"),
     (("risk", "--output", "/no/such/dir/x.csv"), "no such folder"),

@@ -7,6 +7,7 @@ Thin: parse, call ``services.risk`` / ``services.checks``, format. Registered in
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -103,6 +104,21 @@ def _print_weights(report: RiskReport) -> None:
     out.print(table)
 
 
+OnOption = Annotated[str | None, typer.Option(
+    "--on", help="Date (YYYY-MM-DD) when it happened, for checks recorded after the fact. "
+    "Default: now.")]
+
+
+def _day(on: str | None) -> str | None:
+    """``--on`` as canonical ISO text, or None for now; a bad date is a user error."""
+    if on is None:
+        return None
+    try:
+        return date.fromisoformat(on).isoformat()
+    except ValueError:
+        fail(f"--on {on!r}: not a date (YYYY-MM-DD)")
+
+
 def _service(db: str | None) -> CheckService:
     return CheckService(open_store(db), SystemClock())
 
@@ -117,13 +133,15 @@ def checks_open(
         "--type", help="pre_licence, pre_shipment or post_shipment.")] = "post_shipment",
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is opened.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who opens it.")] = None,
+    on: OnOption = None,
 ) -> None:
     """Open an end-use check on a licence or a custodian."""
     if (licence is None) == (custodian is None):
         fail("give exactly one of --licence or --custodian")
     kind, subject = (LICENCE, licence) if licence is not None else (CUSTODIAN, custodian)
     with user_errors(CheckError):
-        check = _service(db).open(kind, subject or "", check_type, reason=reason, opened_by=by)
+        check = _service(db).open(kind, subject or "", check_type, reason=reason, opened_by=by,
+                                  opened_at=_day(on))
     out.print(f"Opened {check.check_id}: {CHECK_TYPES[check.check_type].en} check of {kind} "
               f"{subject} ({check.opened_at[:10]}).", highlight=False)
 
@@ -138,11 +156,13 @@ def checks_record(
     = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Free text.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who records it.")] = None,
+    on: OnOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a finding on a check (a new row; earlier findings stay in its history)."""
     with user_errors(CheckError):
-        f = _service(db).record(check_id, finding, cause or (), notes=notes, recorded_by=by)
+        f = _service(db).record(check_id, finding, cause or (), notes=notes, recorded_by=by,
+                                recorded_at=_day(on))
     causes = f" ({', '.join(UNFAVOURABLE_CAUSES[c].en for c in f.causes)})" if f.causes else ""
     out.print(f"{check_id}: {CHECK_FINDINGS[f.finding].en}{causes}, recorded "
               f"{f.recorded_at[:10]}.", highlight=False)
