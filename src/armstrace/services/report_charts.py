@@ -130,26 +130,37 @@ def flow_chart(stages: Sequence[tuple[str, Sequence[tuple[str, int]]]], title: s
     narrowing from exported to recovered is seen at a glance. Log-free on purpose: the
     drop to the recovered is the point.
     """
-    data = []
-    totals = []
+    data: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    biggest = 0
     for order, (stage, nodes) in enumerate(stages):
         total = sum(n for _node, n in nodes)
+        biggest = max(biggest, total)
         totals.append({"stage": stage, "order": order, "total": total})
+        base = 0
         for rank, (node, n) in enumerate(sorted(nodes, key=lambda x: -x[1])):
-            data.append({"stage": stage, "order": order, "node": node, "weapons": n, "rank": rank})
+            data.append({"stage": stage, "order": order, "node": node, "weapons": n, "rank": rank,
+                         "y0": base, "y1": base + n, "mid": base + n / 2, "label": node[:28]})
+            base += n
+    # Name a segment on the bar only when it is tall enough to hold the words.
+    tall = 0.06 * biggest
     x = {"field": "stage", "type": "ordinal", "sort": [stage for stage, _nodes in stages],
-         "title": None, "axis": {"labelAngle": 0}}
+         "title": None, "axis": {"labelAngle": 0, "labelFontSize": 12}}
     return _base(title or "Flow of licensed weapons: exporters → SEDENA → states → units → recovered",
-                 height=320, layer=[
+                 height=360, layer=[
                      {"data": {"values": data}, "mark": {"type": "bar", "stroke": "#fff",
                                                          "strokeWidth": 0.5},
-                      "encoding": {"x": x, "y": {"field": "weapons", "type": "quantitative",
-                                                 "stack": True, "title": "weapons"},
-                                   "order": {"field": "rank"},
+                      "encoding": {"x": x, "y": {"field": "y0", "type": "quantitative",
+                                                 "title": "weapons"},
+                                   "y2": {"field": "y1"},
                                    "color": {"field": "node", "type": "nominal", "legend": None,
                                              "scale": {"scheme": "tableau20"}},
                                    "tooltip": [{"field": "stage"}, {"field": "node"},
                                                {"field": "weapons", "format": ","}]}},
+                     {"data": {"values": [d for d in data if d["weapons"] >= tall]},
+                      "mark": {"type": "text", "fontSize": 9, "color": "#1d2a36"},
+                      "encoding": {"x": x, "y": {"field": "mid", "type": "quantitative"},
+                                   "text": {"field": "label"}}},
                      {"data": {"values": totals}, "mark": {"type": "text", "dy": -8,
                                                            "fontWeight": "bold"},
                       "encoding": {"x": x, "y": {"field": "total", "type": "quantitative"},
@@ -188,7 +199,8 @@ def coverage_chart(figures: Sequence[CoverageFigure], title: str = "") -> Spec:
                        "assumption": "missing at random"})
         points.append({"figure": label, "estimate": f.alternative.estimate,
                        "assumption": "unexamined half as likely"})
-    y = {"field": "figure", "type": "nominal", "sort": None, "title": None}
+    y = {"field": "figure", "type": "nominal", "sort": None, "title": None,
+         "axis": {"labelLimit": 360}}
     return _base(title or "Share of all recovered weapons: bounds and estimates",
                  height={"step": 22}, layer=[
                      {"data": {"values": data}, "mark": {"type": "bar", "color": "#d5dde8",

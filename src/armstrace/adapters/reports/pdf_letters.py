@@ -112,7 +112,7 @@ def _body(pdf: FPDF, b: AccountabilityBundle, t: LetterText, lang: str) -> None:
         return
     pdf.set_font(FONT_FAMILY, "", 8.5)
     heading = FontFace(family=FONT_FAMILY, emphasis="BOLD", fill_color=(225, 230, 238))
-    with pdf.table(col_widths=(26, 22, 22, 22, 48), headings_style=heading, line_height=4.6,
+    with pdf.table(col_widths=(25, 19, 28, 28, 48), headings_style=heading, line_height=4.6,
                    text_align=("LEFT", "LEFT", "CENTER", "CENTER", "LEFT"),
                    repeat_headings=1) as table:
         table.row(t.columns)
