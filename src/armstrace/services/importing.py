@@ -14,11 +14,14 @@ from __future__ import annotations
 import csv
 import gc
 import json
+import queue
+import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection
@@ -152,6 +155,50 @@ def _few_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+class _BackgroundWriter:
+    """Stores linked batches from a second thread while the caller links the next one.
+
+    Why: SQLite and the PostgreSQL driver do their part of an insert (B-tree pages,
+    the WAL, the wire) with the GIL released, so storing batch n overlaps hashing
+    batch n+1 on the second core. At most two batches wait, so memory stays
+    bounded. Only this thread uses the caller's transaction until the ``with``
+    block ends, which waits for it; an error in it is raised in the caller, and an
+    interruption in the caller makes it skip what is left.
+    """
+
+    def __init__(self, write: Callable[[list[tuple[object, ...]]], None]) -> None:
+        self._write = write
+        self._queue: queue.Queue[list[tuple[object, ...]] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._abandon = False
+        self._thread = threading.Thread(target=self._run, name="armstrace-ledger-writer", daemon=True)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while (rows := self._queue.get()) is not None:
+            if self._error is None and not self._abandon:
+                try:
+                    self._write(rows)
+                except BaseException as exc:
+                    self._error = exc
+
+    def put(self, rows: list[tuple[object, ...]]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(rows)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._abandon = exc is not None
+        self._queue.put(None)
+        self._thread.join()
+        if exc is None and self._error is not None:
+            raise self._error
 
 
 class Importer:
@@ -430,37 +477,47 @@ class Importer:
         accepted = staging.count - len(leave_out)
         bulk = accepted >= BULK_FROM and accepted > self.store.count("custody_events")
         if not bulk:
-            self._append_rows(staging, report, leave_out, None)
+            self._append_rows(staging, report, leave_out)
             return
+        run_id, recorded_at = self.report.run_id, self.recorded_at
         with self.store.transaction() as conn:
             self.store.lock_chain(conn)
             self.store.drop_event_indexes(conn)
-            self._append_rows(staging, report, leave_out, conn)
+            seq, head = self.store.chain_tail(conn)
+            with _BackgroundWriter(lambda rows: self.store.append_events(conn, rows, run_id,
+                                                                         recorded_at)) as writer:
+                for batch in self._accepted_batches(staging, leave_out):
+                    rows, head = linked_rows(batch, seq + 1, recorded_at, head, (run_id,))
+                    seq += len(rows)
+                    writer.put(rows)
+                    report.taken += len(rows)
+                    self.progress("appending to the ledger", report.taken, staging.count)
             self.progress("rebuilding ledger indexes", 0, None)
             self.store.create_event_indexes(conn)
 
-    def _append_rows(self, staging: EventStaging, report: FileReport, leave_out: set[int],
-                     conn: Connection | None) -> None:
-        batch: list[tuple[Any, ...]] = []
+    def _accepted_batches(self, staging: EventStaging, leave_out: set[int]) -> Iterator[list[StagedRow]]:
+        """Accepted events in file order, EVENT_BATCH at a time, as canonical fields."""
+        batch: list[StagedRow] = []
         for row in staging.in_file_order():
             if leave_out and row[ROW_NO] in leave_out:
                 continue
             batch.append(row[EVENT_ID:])
             if len(batch) >= EVENT_BATCH:
-                self._append_batch(batch, conn)
-                report.taken += len(batch)
-                self.progress("appending to the ledger", report.taken, staging.count)
+                yield batch
                 batch = []
         if batch:
-            self._append_batch(batch, conn)
-            report.taken += len(batch)
+            yield batch
 
-    def _append_batch(self, events: list[tuple[Any, ...]], conn: Connection | None) -> None:
-        """Append staged rows (event fields in canonical order, extra as JSON text),
-        in the bulk transaction ``conn`` or in a transaction of their own."""
-        if conn is not None:
-            self._link_and_store(conn, events)
-            return
+    def _append_rows(self, staging: EventStaging, report: FileReport, leave_out: set[int]) -> None:
+        """Batch by batch, each in a transaction of its own: a small import on a live ledger."""
+        for batch in self._accepted_batches(staging, leave_out):
+            self._append_batch(batch)
+            report.taken += len(batch)
+            self.progress("appending to the ledger", report.taken, staging.count)
+
+    def _append_batch(self, events: list[tuple[Any, ...]]) -> None:
+        """Append staged rows (event fields in canonical order, extra as JSON text) in a
+        transaction of their own, re-linked on the new tail if another writer got there first."""
         for _attempt in range(20):
             try:
                 with self.store.transaction() as own:
