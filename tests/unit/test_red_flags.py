@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from armstrace.domain.records import Licence
 from armstrace.domain.red_flags import (
@@ -17,6 +20,7 @@ from armstrace.domain.red_flags import (
     LossFact,
     RecoveryFact,
     RiskFacts,
+    _median_without,
     evaluate,
 )
 
@@ -175,3 +179,10 @@ def test_every_indicator_is_versioned_explained_and_tested() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [c for c in codes if f'fired("{c}"' not in source]
     assert untested == []
+
+
+@given(st.lists(st.integers(1, 10_000), min_size=2, max_size=30), st.data())
+def test_median_of_peers_without_one_licence(quantities: list[int], data: st.DataObject) -> None:
+    ordered = sorted(quantities)
+    i = data.draw(st.integers(0, len(ordered) - 1))
+    assert _median_without(ordered, i) == statistics.median(ordered[:i] + ordered[i + 1:])

@@ -15,7 +15,7 @@ and against the custodian the trace names).
 
 from __future__ import annotations
 
-import statistics
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -234,17 +234,27 @@ def quantity_out_of_proportion(f: RiskFacts) -> list[Evidence]:
             by_kind[kind].append((lid, lic.quantity))
     out = []
     for kind, rows in by_kind.items():
+        ordered = sorted(q for _lid, q in rows)
         for lid, q in rows:
-            peers = [p for other, p in rows if other != lid]
-            if len(peers) < PROPORTION_MIN_PEERS:
+            if len(ordered) - 1 < PROPORTION_MIN_PEERS:
                 continue
-            median = statistics.median(peers)
+            median = _median_without(ordered, bisect_left(ordered, q))
             if median > 0 and q >= PROPORTION_RATIO * median:
                 out.append(_ev("quantity_out_of_proportion", LICENCE, lid, [lid],
                                f"{q:,} weapons, {q / median:.1f}x the median {median:,.0f} of "
-                               f"{len(peers)} licences to a {kind.replace('_', ' ')}"))
+                               f"{len(ordered) - 1} licences to a {kind.replace('_', ' ')}"))
     out.sort(key=lambda e: e.subject_id)
     return out
+
+
+def _median_without(ordered: Sequence[int], i: int) -> float:
+    """Median of a sorted sequence without its element ``i``, in O(1) (peers of one licence)."""
+    m = len(ordered) - 1
+
+    def at(k: int) -> int:
+        return ordered[k] if k < i else ordered[k + 1]
+
+    return float(at(m // 2)) if m % 2 else (at(m // 2 - 1) + at(m // 2)) / 2
 
 
 def reconciliation_failure(f: RiskFacts) -> list[Evidence]:
