@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from armstrace.domain.red_flags import (
     LICENCE,
     NOT_CUSTODIANS,
     OBLITERATED,
-    Evidence,
     LossFact,
     RecoveryFact,
     RiskFacts,
@@ -157,7 +155,7 @@ def _subjects(level: str, facts: RiskFacts, ds: Dataset) -> dict[str, float]:
     return out
 
 
-def _suggest(level: str, sid: str, facts: RiskFacts, flags: Sequence[Evidence]) -> str:
+def _suggest(level: str, sid: str, facts: RiskFacts) -> str:
     """Pre-licence for a licence still pending; otherwise post-shipment."""
     if level == LICENCE:
         lic = facts.licences.get(sid)
@@ -183,9 +181,7 @@ def risk_report(store: SqlStore, level: str = LICENCE, *, budget: int | None = N
     n = budget_for(len(facts.licences), budget, share)
     queue = check_queue(scores, n, open_ids)
     names = {pid: p.name for pid, p in ds.parties.items()}
-    suggested = {s.subject_id: _suggest(level, s.subject_id, facts, flags.get((level, s.subject_id),
-                                                                              ()))
-                 for s in queue}
+    suggested = {s.subject_id: _suggest(level, s.subject_id, facts) for s in queue}
     return RiskReport(level, n, scores, queue, weights, open_ids, names, suggested,
                       len(facts.licences))
 
