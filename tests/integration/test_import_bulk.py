@@ -1,14 +1,21 @@
-"""The bulk append (one transaction, a writer thread, indexes rebuilt) on both backends."""
+"""The fast paths of a large import on both backends: the bulk append (one transaction, a
+writer thread, indexes rebuilt) and custody events staged by a second process."""
 
 from __future__ import annotations
 
+import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from tests.conftest import FIXTURES
 from tests.integration.test_store import by_file, run_import
 
 from armstrace.adapters.db.store import SqlStore
+from armstrace.adapters.io.readers import FileFormatError
+from armstrace.bootstrap import open_store
 from armstrace.services import importing
 from armstrace.services.verifying import verify_ledger
 
@@ -46,3 +53,54 @@ def test_a_failing_bulk_write_rolls_everything_back(
     again = run_import(store, FIXTURES / "michoacan", tmp_path)
     assert by_file(again)["custody_events.csv"] == (14, 0, 2)
     assert verify_ledger(store).ok
+
+
+@pytest.fixture
+def second_url(store_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty store on the same backend: another SQLite file or PostgreSQL schema."""
+    if store_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second.db'}"
+        return
+    base, _, _ = store_url.partition("?")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.mark.parametrize("fixture", ["michoacan", "bad"])
+def test_staging_in_a_second_process_reports_exactly_what_inline_staging_does(
+        store_url: str, second_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        fixture: str) -> None:
+    """Same counts, same rejects file, same ledger head, whichever process read the events."""
+    outcomes = []
+    for url, limit in ((store_url, 10**12), (second_url, 0)):  # inline, then a staging process
+        monkeypatch.setattr(importing, "LARGE_EVENTS_FILE", limit)
+        store = open_store(url)
+        run = tmp_path / f"run-{limit}"
+        run.mkdir()
+        report = run_import(store, FIXTURES / fixture, run)
+        verified = verify_ledger(store)
+        assert verified.ok
+        outcomes.append((by_file(report), (run / "rejects.csv").read_text(encoding="utf-8"),
+                         verified.events, verified.head))
+        store.engine.dispose()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][2] > 0
+
+
+def test_a_file_error_found_by_the_staging_process_is_the_usual_one_line(
+        store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "LARGE_EVENTS_FILE", 0)
+    folder = tmp_path / "latin1"
+    shutil.copytree(FIXTURES / "michoacan", folder)
+    with (folder / "custody_events.csv").open("ab") as f:
+        f.write("E-99,ship,2009-01-01,I-1,P-1,Policía\n".encode("latin-1"))
+    with pytest.raises(FileFormatError, match="not UTF-8"):
+        run_import(store, folder, tmp_path)
+    assert store.count("custody_events") == 0
+

@@ -14,7 +14,9 @@ from __future__ import annotations
 import csv
 import gc
 import json
+import multiprocessing
 import queue
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +40,7 @@ from armstrace.adapters.db.staging import (
     TO_PARTY,
     EventStaging,
     StagedRow,
+    StagingWriter,
 )
 from armstrace.adapters.db.store import ChainConflict, SqlStore, event_from_row
 from armstrace.adapters.io.mappings import ColumnMapping
@@ -51,6 +54,9 @@ from armstrace.services.ports import Clock, Progress, no_progress
 BATCH = 5_000
 EVENT_BATCH = 20_000
 BULK_FROM = 100_000
+# From this size (about 50,000 events) a custody events file is staged by a second
+# process while this one imports the rest; below it, a process costs more than it saves.
+LARGE_EVENTS_FILE = 4_000_000
 ITEM_GROUP = 2_000
 ORDER = [s.name for s in SCHEMAS]
 REJECT_COLUMNS = ("file", "row", "column", "reason", "value")
@@ -157,6 +163,131 @@ def _few_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def _valid_rows(source: SourceFile, mapping: ColumnMapping, report: FileReport,
+                reject: Callable[[int, list[Problem]], None],
+                progress: Callable[[int, int], None]) -> Iterator[ReadRow]:
+    """Valid rows of one file as (row number, values in schema column order, extra JSON or None).
+
+    Invalid rows go to ``reject``. ``RowPlan`` takes the rows it can accept
+    outright; every other row is judged by ``validate_row``, the one place that
+    finds and words problems.
+    """
+    schema = SCHEMA_BY_NAME[source.contract_file]
+    reader = RowReader(source, mapping)
+    plan: RowPlan | None = None
+    for number, cells in reader.cells():
+        if plan is None:
+            plan = RowPlan(schema, reader.header)
+        report.rows += 1
+        accepted = plan.values(cells)
+        if accepted is None:
+            result = validate_row(schema, reader.as_dict(cells))
+            if result.problems:
+                reject(number, result.problems)
+                continue
+            accepted = _record_values(schema, result.record)
+        yield number, accepted[0], accepted[1]
+        if report.rows % 5_000 == 0:
+            progress(reader.bytes_read, reader.size)
+    progress(reader.size, reader.size)
+
+
+def _stage(rows: Iterable[ReadRow], staging: EventStaging | StagingWriter) -> None:
+    """Valid custody event rows into the staging file, then its indexes."""
+    batch: list[StagedRow] = []
+    for number, values, extra in rows:
+        batch.append((number, *values, extra))
+        if len(batch) >= EVENT_BATCH:
+            staging.add(batch)
+            batch = []
+    staging.add(batch)
+    staging.finish_loading()
+
+
+def _stage_elsewhere(source: SourceFile, mapping: ColumnMapping, path: Path, done: Any,
+                     results: Any) -> None:
+    """The staging process: read, validate and stage ``source`` into ``path``; send back
+    (rows read, rows staged, error or None). Refused rows are kept in the file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importer decides when this stops
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        writer = StagingWriter(path)
+        report = FileReport(str(source.path), source.contract_file)
+
+        def refuse(number: int, problems: list[Problem]) -> None:
+            writer.refuse(number, [(p.column, p.reason, p.value) for p in problems])
+
+        def progress(read: int, _size: int) -> None:
+            done.value = read
+
+        _stage(_valid_rows(source, mapping, report, refuse, progress), writer)
+        writer.close()
+        results.send((report.rows, writer.count, None))
+    except BaseException as exc:
+        try:
+            results.send((0, 0, exc))
+        except Exception:
+            results.send((0, 0, RuntimeError(f"staging {source.path.name} failed: {exc!r}")))
+
+
+class _StagingProcess:
+    """Reads, validates and stages a large custody events file in a second process.
+
+    Why: events are validated without the store (references and sequences are
+    checked later, against the staged rows), so a second core can read the
+    biggest file while this process imports the parties, licences and items the
+    events refer to. The staging file is the same one this process would have
+    written; refused rows come back through it, in file order, and are reported
+    here exactly as if read here. Stopping the import kills the process and
+    throws the scratch file away: it never touches the store.
+    """
+
+    def __init__(self, source: SourceFile, mapping: ColumnMapping, progress: Progress) -> None:
+        self.source, self.progress = source, progress
+        self.size = source.path.stat().st_size
+        self.staging = EventStaging()
+        methods = multiprocessing.get_all_start_methods()
+        # fork: the child starts at once, without importing armstrace again.
+        context = (multiprocessing.get_context("fork") if "fork" in methods
+                   else multiprocessing.get_context("spawn"))
+        self._done = context.Value("q", 0, lock=False)
+        self._results, sender = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_stage_elsewhere, name="armstrace-staging", daemon=True,
+            args=(source, mapping, self.staging.hand_over(), self._done, sender))
+        self._process.start()
+        sender.close()
+
+    def show_progress(self) -> None:
+        self.progress(self.source.path.name, int(self._done.value), self.size)
+
+    def finish(self) -> int:
+        """Wait for the staging process; the rows it read. Its error, if any, is raised here."""
+        while not self._results.poll(0.2):
+            if not self._process.is_alive() and not self._results.poll():
+                raise RuntimeError(f"the process staging {self.source.path.name} stopped unexpectedly")
+            self.show_progress()
+        rows, count, error = self._results.recv()
+        self._process.join()
+        if error is not None:
+            raise error
+        self.staging.take_back(count)
+        self.show_progress()
+        return int(rows)
+
+    def end(self) -> None:
+        """Make sure the process is gone (killed if it still runs)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._results.close()
+
+    def stop(self) -> None:
+        """End the process and throw the scratch file away."""
+        self.end()
+        self.staging.close()
+
+
 class _BackgroundWriter:
     """Stores linked batches from a second thread while the caller links the next one.
 
@@ -218,7 +349,11 @@ class Importer:
         self.rejects = _Rejects(self.store, report.run_id, rejects_path)
         report.rejects_path = str(rejects_path)
         self.report = report
+        events = [s for s in sources if s.contract_file == "custody_events"]
+        self._staging: _StagingProcess | None = None
         try:
+            if events and events[0].path.stat().st_size >= LARGE_EVENTS_FILE:
+                self._staging = _StagingProcess(events[0], self.mapping, self.progress)
             with _few_collections():
                 self.parties = self.store.all_ids("parties")
                 self.licences = self.store.all_ids("licences")
@@ -234,6 +369,8 @@ class Importer:
             report.status = "interrupted"
             raise
         finally:
+            if self._staging is not None:
+                self._staging.stop()
             self.rejects.close()
             self.store.finish_run(report.run_id, report.status, self.clock.now(),
                                   {f.path: f.__dict__ for f in report.files})
@@ -242,31 +379,18 @@ class Importer:
     # ------------------------------------------------------------ shared steps
 
     def _read(self, source: SourceFile, report: FileReport) -> Iterator[ReadRow]:
-        """Valid rows as (row number, values in schema column order, extra JSON or None).
-
-        Invalid rows go to the rejects. ``RowPlan`` takes the rows it can accept
-        outright; every other row is judged by ``validate_row``, the one place that
-        finds and words problems.
-        """
-        schema = SCHEMA_BY_NAME[source.contract_file]
-        reader = RowReader(source, self.mapping)
+        """Valid rows of ``source``; invalid ones go to the rejects."""
         name = source.path.name
-        plan: RowPlan | None = None
-        for number, cells in reader.cells():
-            if plan is None:
-                plan = RowPlan(schema, reader.header)
-            report.rows += 1
-            accepted = plan.values(cells)
-            if accepted is None:
-                result = validate_row(schema, reader.as_dict(cells))
-                if result.problems:
-                    self.rejects.add(report, name, number, result.problems)
-                    continue
-                accepted = _record_values(schema, result.record)
-            yield number, accepted[0], accepted[1]
-            if report.rows % 5_000 == 0:
-                self.progress(name, reader.bytes_read, reader.size)
-        self.progress(name, reader.size, reader.size)
+
+        def reject(number: int, problems: list[Problem]) -> None:
+            self.rejects.add(report, name, number, problems)
+
+        def progress(done: int, total: int) -> None:
+            self.progress(name, done, total)
+            if self._staging is not None:
+                self._staging.show_progress()
+
+        return _valid_rows(source, self.mapping, report, reject, progress)
 
     def _reference_problems(self, conn: Connection, schema: FileSchema,
                             batch: list[ReadRow]) -> dict[int, list[Problem]]:
@@ -354,32 +478,40 @@ class Importer:
 
     def _import_events(self, source: SourceFile, report: FileReport) -> None:
         name = source.path.name
+        if self._staging is not None:
+            process, self._staging = self._staging, None
+            with process.staging as staging:
+                try:
+                    report.rows = process.finish()
+                finally:
+                    process.end()
+                for number, problems in staging.refused():
+                    self.rejects.add(report, name, number, [Problem(*p) for p in problems])
+                self._check_and_append(staging, source, report)
+            return
         with EventStaging() as staging:
-            batch: list[StagedRow] = []
-            for number, values, extra in self._read(source, report):
-                batch.append((number, *values, extra))
-                if len(batch) >= EVENT_BATCH:
-                    staging.add(batch)
-                    batch = []
-            staging.add(batch)
-            staging.finish_loading()
-            skip: set[int] = set()
-            rejected: dict[int, list[Problem]] = {}
-            for event_id, group in staging.repeated_ids():
-                first = group[0]
-                for row in group[1:]:
-                    skip.add(row[ROW_NO])
-                    if row[EVENT_ID:] == first[EVENT_ID:]:
-                        report.already_stored += 1
-                    else:
-                        rejected[row[ROW_NO]] = [Problem("event_id", f"repeats row {first[ROW_NO]} with "
-                                                         "different content", event_id)]
-            self._check_sequences(staging, report, skip, rejected)
-            for number in sorted(rejected):
-                self.rejects.add(report, name, number, rejected[number])
-            with self.store.transaction() as conn:
-                self.rejects.flush(conn)
-            self._append(staging, report, skip | set(rejected))
+            _stage(self._read(source, report), staging)
+            self._check_and_append(staging, source, report)
+
+    def _check_and_append(self, staging: EventStaging, source: SourceFile, report: FileReport) -> None:
+        name = source.path.name
+        skip: set[int] = set()
+        rejected: dict[int, list[Problem]] = {}
+        for event_id, group in staging.repeated_ids():
+            first = group[0]
+            for row in group[1:]:
+                skip.add(row[ROW_NO])
+                if row[EVENT_ID:] == first[EVENT_ID:]:
+                    report.already_stored += 1
+                else:
+                    rejected[row[ROW_NO]] = [Problem("event_id", f"repeats row {first[ROW_NO]} with "
+                                                     "different content", event_id)]
+        self._check_sequences(staging, report, skip, rejected)
+        for number in sorted(rejected):
+            self.rejects.add(report, name, number, rejected[number])
+        with self.store.transaction() as conn:
+            self.rejects.flush(conn)
+        self._append(staging, report, skip | set(rejected))
 
     def _check_sequences(self, staging: EventStaging, report: FileReport, skip: set[int],
                          rejected: dict[int, list[Problem]]) -> None:

@@ -43,17 +43,58 @@ def _grouped(rows: Iterator[StagedRow], column: int) -> Iterator[tuple[str, list
         yield current, group
 
 
-class EventStaging:
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    # A scratch file thrown away after the import: no journal, no fsync. Never the store.
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-65536")
+    return db
+
+
+class _Filling:
+    """Writing staged rows: shared by the importer and a process staging on its behalf."""
+
+    db: sqlite3.Connection
+    count: int
+
+    def add(self, batch: Sequence[StagedRow]) -> None:
+        """Rows in ``StagedRow`` layout, in file order."""
+        self.db.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch)
+        self.count += len(batch)
+
+    def finish_loading(self) -> None:
+        self.db.commit()
+        self.db.execute("CREATE INDEX by_item ON staged (item_id, occurred_at, row_no)")
+        self.db.execute("CREATE INDEX by_id ON staged (event_id)")
+
+
+class StagingWriter(_Filling):
+    """The other process's side of ``EventStaging.hand_over``: fills and indexes the file,
+    and keeps the rows it refused (``refuse``) for the importer to report."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = _connect(path)
+        self.count = 0
+
+    def refuse(self, number: int, problems: Sequence[tuple[str, str, str]]) -> None:
+        self.db.executemany("INSERT INTO refused VALUES (?,?,?,?)", [(number, *p) for p in problems])
+
+    def close(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+
+class EventStaging(_Filling):
     def __init__(self, folder: Path | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="armstrace-stage-", dir=folder)
         self.path = Path(self._dir.name) / "staged.db"
-        self.db = sqlite3.connect(self.path)
-        # A scratch file thrown away after the import: no journal, no fsync. Never the store.
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("PRAGMA cache_size=-65536")
+        self.db = _connect(self.path)
         # row_no as INTEGER PRIMARY KEY is the rowid: file order is the table's own order.
         self.db.execute(f"CREATE TABLE staged (row_no INTEGER PRIMARY KEY, {', '.join(_COLUMNS[1:])})")
+        # Rows refused while staging in another process, for this one to report.
+        self.db.execute("CREATE TABLE refused (row_no INTEGER, column_name, reason, value)")
+        self.db.commit()
         self.count = 0
 
     def __enter__(self) -> EventStaging:
@@ -67,15 +108,29 @@ class EventStaging:
         self.db.close()
         self._dir.cleanup()
 
-    def add(self, batch: Sequence[StagedRow]) -> None:
-        """Rows in ``StagedRow`` layout, in file order."""
-        self.db.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch)
-        self.count += len(batch)
+    def hand_over(self) -> Path:
+        """Close this process's connection so another process can fill the file (``StagingWriter``)."""
+        self.db.close()
+        return self.path
 
-    def finish_loading(self) -> None:
-        self.db.commit()
-        self.db.execute("CREATE INDEX by_item ON staged (item_id, occurred_at, row_no)")
-        self.db.execute("CREATE INDEX by_id ON staged (event_id)")
+    def take_back(self, count: int) -> None:
+        """Reopen the file another process filled and indexed with ``count`` rows."""
+        self.db = _connect(self.path)
+        self.count = count
+
+    def refused(self) -> Iterator[tuple[int, list[tuple[str, str, str]]]]:
+        """Rows the other process refused: (row number, [(column, reason, value), ...]), in file order."""
+        rows = self.db.execute("SELECT row_no, column_name, reason, value FROM refused ORDER BY rowid")
+        current: int | None = None
+        problems: list[tuple[str, str, str]] = []
+        for number, column, reason, value in rows:
+            if number != current:
+                if current is not None:
+                    yield current, problems
+                current, problems = number, []
+            problems.append((column, reason, value))
+        if current is not None:
+            yield current, problems
 
     def repeated_ids(self) -> Iterator[tuple[str, list[StagedRow]]]:
         """Event ids that occur on more than one row, with those rows in file order."""
