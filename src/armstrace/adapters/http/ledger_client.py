@@ -51,7 +51,9 @@ def _hashes(values: Any, name: str) -> list[bytes]:
 
 
 class LedgerClient:
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0,
+    # Generous: the first tree head after a large import extends the server's node cache
+    # (seconds per million events new to it) before it answers.
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 120.0,
                  transport: httpx.BaseTransport | None = None) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise RemoteUnavailable(f"{base_url}: not an http:// or https:// URL")

@@ -11,8 +11,12 @@ its roles and audit log.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 
@@ -21,7 +25,7 @@ from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.signing import load_or_create_signer
 from armstrace.bootstrap import open_store
 from armstrace.entrypoints.api.ledger_routes import LedgerContext, router
-from armstrace.services.proofs import Signer
+from armstrace.services.proofs import Signer, ensure_cache
 
 
 def create_ledger_app(store: SqlStore, signer: Signer, token: str | None = None) -> FastAPI:
@@ -33,13 +37,25 @@ def create_ledger_app(store: SqlStore, signer: Signer, token: str | None = None)
             raise HTTPException(401, "a valid API token is required (Authorization: Bearer <token>)",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    app = FastAPI(title="armstrace ledger proofs", version=__version__,
+    @asynccontextmanager
+    async def warm_cache(_app: FastAPI) -> AsyncIterator[None]:
+        # Extend the Merkle node cache in the background at start, so the first request
+        # after a large import does not wait for it (a failure here only means a cold cache).
+        threading.Thread(target=_warm, args=(store,), name="merkle-cache", daemon=True).start()
+        yield
+
+    app = FastAPI(title="armstrace ledger proofs", version=__version__, lifespan=warm_cache,
                   description="Signed tree heads, inclusion and consistency proofs of the custody ledger "
                   "(RFC 9162 Merkle tree, Ed25519 signatures). See docs/proofs.md.",
                   dependencies=[Depends(require_token)])
     app.state.ledger = LedgerContext(store, signer)
     app.include_router(router)
     return app
+
+
+def _warm(store: SqlStore) -> None:
+    with contextlib.suppress(Exception):
+        ensure_cache(store)
 
 
 def ledger_app_from_env() -> FastAPI:
