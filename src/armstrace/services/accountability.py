@@ -10,9 +10,9 @@ the time to crime. The state is asked to account for each; the letter that goes
 with it (rendered elsewhere) reads ``AccountabilityBundle``'s summary fields.
 
 A matched trace names one item. An ambiguous trace is included when every
-candidate shares the last custodian and every candidate went to the state; its
-row lists the candidates and their registered serials, and leaves ``item_id``
-empty. Weapons recovered anywhere count, not only in the state: a rifle handed
+candidate shares the last custodian (which the trace names) and every candidate
+went to the state; its row lists the candidates and their registered serials,
+and leaves ``item_id`` empty. Weapons recovered anywhere count, not only in the state: a rifle handed
 to Michoacán and found in Jalisco is Michoacán's to explain.
 """
 
@@ -78,7 +78,9 @@ class AccountabilityBundle:
 
 
 def _eligible(tr: TracedRecovery) -> bool:
-    return tr.status == "matched" or (tr.status == "ambiguous" and tr.shared_custodian)
+    # A trace that names no last custodian (an ambiguous one below even odds, say) is too
+    # weak to put before a governor: the letter asks who held *this* weapon.
+    return tr.names_custodian is not None
 
 
 def accountability_bundle(ds: Dataset, state: str, start: str, end: str) -> AccountabilityBundle:

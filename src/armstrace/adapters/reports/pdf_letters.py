@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from armstrace.adapters.reports.letter_text import LetterText, letter_date, letter_text
 from armstrace.services.accountability import AccountabilityBundle, letter_filename
@@ -110,16 +109,46 @@ def _body(pdf: FPDF, b: AccountabilityBundle, t: LetterText, lang: str) -> None:
     if not b.rows:
         _para(pdf, t.none)
         return
-    pdf.set_font(FONT_FAMILY, "", 8.5)
-    heading = FontFace(family=FONT_FAMILY, emphasis="BOLD", fill_color=(225, 230, 238))
-    with pdf.table(col_widths=(25, 19, 28, 28, 48), headings_style=heading, line_height=4.6,
-                   text_align=("LEFT", "LEFT", "CENTER", "CENTER", "LEFT"),
-                   repeat_headings=1) as table:
-        table.row(t.columns)
-        for r in b.rows:
-            serial = r.serial_as_registered or r.serial_as_recorded
-            table.row((serial, r.licence_id or "—", letter_date(r.transferred_on, lang),
-                       letter_date(r.recovered_on, lang), r.last_custodian_name or "—"))
+    _annex(pdf, b, t, lang)
+
+
+# Annex column widths (mm, summing to the 170 mm between the margins) and row height.
+_WIDTHS = (27.0, 18.0, 37.0, 37.0, 51.0)
+_ROW = 5.0
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` (a custodian's full name can be long)."""
+    if pdf.get_string_width(text) <= width - 2:
+        return text
+    while text and pdf.get_string_width(text + "…") > width - 2:
+        text = text[:-1]
+    return text + "…"
+
+
+def _annex_heading(pdf: FPDF, t: LetterText) -> None:
+    pdf.set_font(FONT_FAMILY, "B", 7.5)
+    pdf.set_fill_color(225, 230, 238)
+    for width, name in zip(_WIDTHS, t.columns, strict=True):
+        pdf.cell(width, _ROW + 1, _fit(pdf, name, width), border=1, fill=True)
+    pdf.ln(_ROW + 1)
+    pdf.set_font(FONT_FAMILY, "", 7.5)
+
+
+def _annex(pdf: FPDF, b: AccountabilityBundle, t: LetterText, lang: str) -> None:
+    """One line per weapon, drawn cell by cell (fpdf2's table re-flows every cell, which is
+    slow for a state with thousands of rows); the heading repeats on every page."""
+    _annex_heading(pdf, t)
+    for r in b.rows:
+        if pdf.will_page_break(_ROW):
+            pdf.add_page()
+            _annex_heading(pdf, t)
+        values = (r.serial_as_registered or r.serial_as_recorded, r.licence_id or "—",
+                  letter_date(r.transferred_on, lang), letter_date(r.recovered_on, lang),
+                  r.last_custodian_name or "—")
+        for width, value in zip(_WIDTHS, values, strict=True):
+            pdf.cell(width, _ROW, _fit(pdf, value, width), border=1)
+        pdf.ln(_ROW)
 
 
 def write_letters(bundle: AccountabilityBundle, folder: Path, langs: tuple[str, ...] = ("es", "en"),
