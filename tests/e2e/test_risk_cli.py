@@ -101,10 +101,26 @@ def test_checks_open_record_list_summary_and_feedback(world_db: str, tmp_path: P
     assert first in rows and "unfavourable_finding" in rows[first]["flags"]
 
 
+def test_crime_scene_recoveries_open_post_shipment_checks(world_db: str, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'copy.db'}"
+    Path(tmp_path / "copy.db").write_bytes(Path(world_db.removeprefix("sqlite:///")).read_bytes())
+    code, text = run("checks", "open", "--db", db, "--from-recoveries")
+    assert code == 0 and "post-shipment check(s) on licences with serials recovered" in text
+    opened = int(text.split("Opened ")[1].split()[0])
+    assert opened > 0
+    code, text = run("checks", "list", "--db", db, "--open")
+    assert text.count("post-shipment") == opened
+    code, text = run("checks", "open", "--db", db, "--from-recoveries")
+    assert "Opened 0" in text and "already has one" in text
+    code, text = run("risk", "--db", db, "--budget", "2")
+    assert f"{opened} with a check already open left out" in text
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("checks", "open", "--licence", "NOPE"), "unknown licence 'NOPE'"),
     (("checks", "open", "--custodian", "P-NOPE"), "unknown party 'P-NOPE'"),
     (("checks", "open"), "exactly one of --licence or --custodian"),
+    (("checks", "open", "--licence", "X", "--from-recoveries"), "leave out --licence"),
     (("checks", "open", "--licence", "X", "--type", "audit"), "unknown check type 'audit'"),
     (("checks", "record", "CHK-1900-00001", "--finding", "favourable"), "unknown check"),
     (("checks", "record", "CHK-1900-00001", "--finding", "great"), "unknown finding 'great'"),

@@ -8,7 +8,7 @@ Findings feed the risk queue (``services.risk``) the next time it is built.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -106,11 +106,10 @@ class CheckService:
                   if fiscal_year is None or fy == fiscal_year}
         return rows, causes
 
-    def open_for_recoveries(self, licences: Sequence[str], *, reason: str,
+    def open_for_recoveries(self, reasons: Mapping[str, str], *,
                             risk_version: str | None = None) -> list[Check]:
-        """A post-shipment check on each licence that has none yet (recovered serials
-        open one each, per the red-flag list)."""
+        """A post-shipment check on each licence (licence -> reason) that has no check yet:
+        every licensed serial recovered at a crime scene should open one (domain.md)."""
         have = {c.subject_id for c in self.checks.checks() if c.subject_kind == LICENCE}
-        return [self.open(LICENCE, lid, "post_shipment", reason=reason, risk_version=risk_version)
-                for lid in dict.fromkeys(licences) if lid not in have]
-
+        return [self.open(LICENCE, lid, "post_shipment", reason=why, risk_version=risk_version)
+                for lid, why in sorted(reasons.items()) if lid not in have]

@@ -45,8 +45,8 @@ from armstrace.domain.vocabulary import CUSTODY_TAKING
 from armstrace.services.analytics_data import Dataset, licence_of, load_dataset
 from armstrace.services.splitting import find_splits
 
-__all__ = ["CSV_COLUMNS", "LEVELS", "RiskReport", "budget_for", "gather_facts", "risk_report",
-           "write_queue_csv"]
+__all__ = ["CSV_COLUMNS", "LEVELS", "RiskReport", "budget_for", "crime_scene_licences",
+           "gather_facts", "licence_names", "risk_report", "write_queue_csv"]
 
 LEVELS = (LICENCE, CUSTODIAN)
 # Licences that never let anything leave: nothing to check after shipment.
@@ -139,6 +139,21 @@ def gather_facts(store: SqlStore, ds: Dataset | None = None) -> tuple[RiskFacts,
         check_outcomes=dict(results),
     )
     return facts, ds, done
+
+
+def crime_scene_licences(store: SqlStore, ds: Dataset | None = None) -> dict[str, str]:
+    """Licences with licensed serials recovered at crime scenes -> the reason in words."""
+    facts, _ds, _done = gather_facts(store, ds)
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in facts.recoveries:
+        if r.licence_id and r.circumstance == "crime_scene":
+            found[r.licence_id].setdefault(r.weapon_key, r.recovery_id)
+    out = {}
+    for lid, weapons in found.items():
+        ids = sorted(weapons.values())
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        out[lid] = f"{len(ids)} licensed serial(s) recovered at crime scenes: {shown}"
+    return out
 
 
 def _subjects(level: str, facts: RiskFacts, ds: Dataset) -> dict[str, float]:

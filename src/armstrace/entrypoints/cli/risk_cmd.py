@@ -17,11 +17,18 @@ from rich.table import Table
 from armstrace.bootstrap import open_store
 from armstrace.domain.checks import CheckError
 from armstrace.domain.red_flags import BY_CODE, CUSTODIAN, LICENCE
+from armstrace.domain.risk import RISK_VERSION
 from armstrace.domain.vocabulary import CHECK_FINDINGS, CHECK_TYPES, UNFAVOURABLE_CAUSES
 from armstrace.entrypoints.cli.common import DbOption, fail, out, user_errors
 from armstrace.services.checks import CheckService
 from armstrace.services.ports import SystemClock
-from armstrace.services.risk import RiskReport, licence_names, risk_report, write_queue_csv
+from armstrace.services.risk import (
+    RiskReport,
+    crime_scene_licences,
+    licence_names,
+    risk_report,
+    write_queue_csv,
+)
 
 __all__ = ["checks_app", "risk_command"]
 
@@ -134,8 +141,24 @@ def checks_open(
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is opened.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who opens it.")] = None,
     on: OnOption = None,
+    from_recoveries: Annotated[bool, typer.Option(
+        "--from-recoveries", help="Open a post-shipment check on every licence with licensed "
+        "serials recovered at crime scenes that has no check yet.")] = False,
 ) -> None:
-    """Open an end-use check on a licence or a custodian."""
+    """Open an end-use check on a licence or a custodian (or, with --from-recoveries, on
+    every licence whose serials were recovered at crime scenes)."""
+    if from_recoveries:
+        if licence is not None or custodian is not None:
+            fail("--from-recoveries opens checks on licences itself; leave out --licence/--custodian")
+        with user_errors(CheckError):
+            store = open_store(db)
+            opened = CheckService(store, SystemClock()).open_for_recoveries(
+                crime_scene_licences(store), risk_version=RISK_VERSION)
+        out.print(f"Opened {len(opened)} post-shipment check(s) on licences with serials recovered "
+                  "at crime scenes" + (f": {opened[0].check_id} to {opened[-1].check_id}."
+                                       if opened else " (every such licence already has one)."),
+                  highlight=False)
+        return
     if (licence is None) == (custodian is None):
         fail("give exactly one of --licence or --custodian")
     kind, subject = (LICENCE, licence) if licence is not None else (CUSTODIAN, custodian)
