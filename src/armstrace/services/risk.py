@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,19 @@ def budget_for(licences: int, budget: int | None, share: float | None) -> int:
     return max(1, math.ceil((share if share is not None else 0.01) * licences - 1e-9))
 
 
-def _recovery_flags(store: SqlStore) -> dict[str, tuple[bool, str | None]]:
-    """recovery_id -> (serial obliterated or partly, circumstance)."""
+def _recovery_flags(store: SqlStore, ids: Sequence[str]) -> dict[str, tuple[bool, str | None]]:
+    """recovery_id -> (serial obliterated or partly, circumstance), for the traced ones only
+    (a store holds a hundred seizures of never-licensed weapons for each licensed one)."""
     r = t.recoveries
+    wanted = sorted(set(ids))
+    out: dict[str, tuple[bool, str | None]] = {}
     with store.connection() as conn:
-        return {row[0]: ((row[1] or "").lower() in OBLITERATED, row[2]) for row in conn.execute(
-            select(r.c.recovery_id, r.c.serial_obliterated, r.c.circumstance))}
+        for start in range(0, len(wanted), 900):
+            query = select(r.c.recovery_id, r.c.serial_obliterated, r.c.circumstance).where(
+                r.c.recovery_id.in_(wanted[start:start + 900]))
+            out.update((row[0], ((row[1] or "").lower() in OBLITERATED, row[2]))
+                       for row in conn.execute(query))
+    return out
 
 
 def _ledger_pass(store: SqlStore) -> tuple[dict[str, dict[str, str]], list[LossFact]]:
@@ -106,7 +114,7 @@ def gather_facts(store: SqlStore, ds: Dataset | None = None) -> tuple[RiskFacts,
                                                                      list[CheckOutcome]]:
     """Everything the red flags read, from the store (``ds`` reused when given)."""
     ds = ds if ds is not None else load_dataset(store)
-    flags = _recovery_flags(store)
+    flags = _recovery_flags(store, [tr.recovery_id for tr in ds.traces])
     recs = []
     for tr in ds.traces:
         obliterated, circumstance = flags.get(tr.recovery_id, (False, None))
