@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final, Protocol, TypeVar
 
@@ -148,7 +148,9 @@ def ensure_cache(store: SqlStore, *, cache_level: int = CACHE_LEVEL,
     """Cache the nodes of every complete block of events not yet covered; return the tree size.
 
     Continues from the cached right edge (the perfect subtrees that make up the
-    covered prefix), so appending k events costs O(k) work, not O(n).
+    covered prefix), so appending k events costs O(k) work, not O(n). One process:
+    hashing ranges in two worker processes was no faster on this 2-core machine under
+    load, spawning them cost seconds, and forking inside a threaded server is unsafe.
     """
     proofs = ProofStore(store)
     size = proofs.tree_size()
@@ -163,22 +165,27 @@ def ensure_cache(store: SqlStore, *, cache_level: int = CACHE_LEVEL,
         have, edge, found = 0, [], {}
     builder = TreeBuilder(base_level=cache_level, stack=[(lv, found[(lv, ix)]) for lv, ix in edge],
                           count=have, record=True)
-    width = 1 << cache_level
-    block: list[bytes] = []
-    done = 0
-    sha = hashlib.sha256
-    for _event_id, data in proofs.leaves(have * width, blocks * width):
-        block.append(sha(LEAF_PREFIX + data).digest())  # leaf_hash, inlined: a million calls
-        if len(block) == width:
-            builder.append(perfect_root(block))
-            block = []
-            done += 1
-            if done % _COMMIT_BLOCKS == 0:
-                _flush(proofs, builder)
-                progress("caching Merkle nodes", have + done, blocks)
+    roots = _block_roots(proofs, have, blocks, cache_level)
+    for done, root in enumerate(roots, start=1):
+        builder.append(root)
+        if done % _COMMIT_BLOCKS == 0:
+            _flush(proofs, builder)
+            progress("caching Merkle nodes", have + done, blocks)
     _flush(proofs, builder)
     progress("caching Merkle nodes", blocks, blocks)
     return size
+
+
+def _block_roots(proofs: ProofStore, first: int, last: int, level: int) -> Iterator[bytes]:
+    """The root of each complete block ``first <= b < last`` of 2**level events, streamed."""
+    width = 1 << level
+    block: list[bytes] = []
+    sha = hashlib.sha256
+    for _event_id, data in proofs.leaves(first * width, last * width):
+        block.append(sha(LEAF_PREFIX + data).digest())  # leaf_hash, inlined: a million calls
+        if len(block) == width:
+            yield perfect_root(block)
+            block = []
 
 
 def _flush(proofs: ProofStore, builder: TreeBuilder) -> None:
