@@ -56,6 +56,7 @@ def test_entries_are_paged_and_bounded(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("path", "params", "status", "words"), [
     ("proofs/inclusion", {"event_id": "NOPE"}, 404, "no event 'NOPE'"),
+    ("proofs/inclusion", {"event_id": "E-1\x00"}, 404, "no event"),
     ("proofs/inclusion", {"event_id": "E-7", "tree_size": 5}, 400, "not in a tree of size 5"),
     ("proofs/inclusion", {"event_id": "E-7", "tree_size": 151}, 400, "larger than the ledger"),
     ("proofs/consistency", {"first": 0, "second": 10}, 400, "at least 1"),

@@ -89,6 +89,8 @@ class ProofStore:
         return canonical_bytes(link[0])
 
     def leaf_index(self, event_id: str) -> int | None:
+        if "\x00" in event_id:  # no stored id holds one, and PostgreSQL refuses it in a parameter
+            return None
         ev = t.custody_events
         with self.engine.connect() as conn:
             seq = conn.execute(select(ev.c.seq).where(ev.c.event_id == event_id)).scalar()
