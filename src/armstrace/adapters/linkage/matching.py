@@ -430,7 +430,9 @@ class Matcher:
                 rows = rows[:, ::-1]
             width = width_for(n)
             padded = np.zeros((len(ids), width), dtype=np.uint8)
-            padded[:, :n] = rows
+            # Readings may be longer than every registry serial: no rows, and the
+            # folded matrix is narrower than n, so only copy the columns it has.
+            padded[:, :rows.shape[1]] = rows
             words = padded.view(">u8").reshape(len(ids), width // 8).astype(np.uint64)
             order = np.lexsort(tuple(words[:, w] for w in range(words.shape[1] - 1, -1, -1)))
             self._pattern_cache[key] = (ids[order], words[order])
