@@ -32,7 +32,7 @@ class ReportCache:
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a diversion table computes the dataset first
         self._version: tuple[object, ...] | None = None
         self._values: dict[str, Any] = {}
 

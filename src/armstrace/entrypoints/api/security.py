@@ -127,3 +127,20 @@ class AuditMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_audited)
+
+
+ROLE_COLUMNS: Final = (
+    (Role.EXPORTING_AUTHORITY, "exporting authority"), (Role.IMPORTING_AUTHORITY, "importing authority"),
+    (Role.STATE_AUTHORITY, "state authority"), (Role.LAW_ENFORCEMENT, "law enforcement"),
+    (Role.ANALYST, "analyst"), (Role.PUBLIC, "public"))
+
+
+def role_matrix_markdown() -> str:
+    """The policy as the Markdown table in docs/server.md (a test keeps the two equal)."""
+    lines = ["| endpoint | " + " | ".join(label for _r, label in ROLE_COLUMNS) + " |",
+             "|---|" + "---|" * len(ROLE_COLUMNS)]
+    for (method, path), rule in POLICY.items():
+        cells = ["no token needed" if rule == ANYONE else ("yes" if allowed(method, path, role) else "–")
+                 for role, _label in ROLE_COLUMNS]
+        lines.append(f"| `{method} {path}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
