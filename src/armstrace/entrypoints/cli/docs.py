@@ -11,7 +11,15 @@ from armstrace.entrypoints.cli.main import app
 
 
 def command_names() -> list[str]:
-    return [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
+    """Every command, then every group and its subcommands (``orgs``, ``orgs add``, ...)."""
+    names = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
+    for group in app.registered_groups:
+        if group.name is None or group.typer_instance is None:
+            continue
+        names.append(group.name)
+        names += [f"{group.name} {c.name or c.callback.__name__}"
+                  for c in group.typer_instance.registered_commands if c.callback]
+    return names
 
 
 def render() -> str:
@@ -21,7 +29,7 @@ def render() -> str:
              "Generated from each command's own `--help` (`make docs`); a test checks every command is here.",
              ""]
     for name in ["", *command_names()]:
-        result = runner.invoke(app, [*([name] if name else []), "--help"], terminal_width=100)
+        result = runner.invoke(app, [*name.split(), "--help"], terminal_width=100)
         parts += [f"### armstrace {name}".rstrip(), "", "```", result.output.rstrip(), "```", ""]
     return "\n".join(parts)
 

@@ -46,6 +46,7 @@ from armstrace.entrypoints.cli.proofs_cmd import (
 )
 from armstrace.entrypoints.cli.report_cmd import report_command, write_store_report
 from armstrace.entrypoints.cli.risk_cmd import checks_app, risk_command
+from armstrace.entrypoints.cli.server_cmd import audit_app, orgs_app, serve_command, tokens_app
 from armstrace.entrypoints.cli.splits_cmd import splits_command
 from armstrace.entrypoints.cli.trace_cmd import trace_command, trace_headline
 from armstrace.services.importing import Importer, ImportReport, NothingToImport
@@ -168,6 +169,10 @@ app.command("annual")(annual_command)
 app.command("report")(report_command)
 app.command("risk")(risk_command)
 app.add_typer(checks_app, name="checks")
+app.command("serve")(serve_command)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
