@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
+from tests.integration.api_world import ApiWorld, build
 
 from armstrace.domain.access import Role
 from armstrace.entrypoints.api.security import POLICY, role_matrix_markdown
-from tests.integration.api_world import ApiWorld, build
 
 DOCS = Path(__file__).parents[2] / "docs" / "server.md"
 ROLE_CODES = {"X": Role.EXPORTING_AUTHORITY, "I": Role.IMPORTING_AUTHORITY, "S": Role.STATE_AUTHORITY,
@@ -57,7 +57,7 @@ def _endpoints(world: ApiWorld) -> list[tuple[str, str]]:
 def test_every_endpoint_is_in_the_table(world: ApiWorld) -> None:
     endpoints = _endpoints(world)
     missing = [e for e in endpoints if e not in EXPECTED or e not in POLICY]
-    assert not missing, f"endpoints without a row in the role matrix (add them to POLICY and EXPECTED): {missing}"
+    assert not missing, f"endpoints missing from the role matrix (add to POLICY and EXPECTED): {missing}"
     for key, rule in POLICY.items():
         expected = EXPECTED[key]
         got = "-" if isinstance(rule, str) else "".join(c for c, r in ROLE_CODES.items() if r in rule)

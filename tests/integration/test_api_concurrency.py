@@ -14,11 +14,12 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+from tests.integration.api_world import build
+from tests.integration.concurrent_writer import A, B, hammer
+
 from armstrace.bootstrap import open_store
 from armstrace.domain.access import Role
 from armstrace.services.verifying import verify_ledger
-from tests.integration.api_world import build
-from tests.integration.concurrent_writer import A, B, hammer
 
 PROCESSES = 4
 ROUNDS = 15

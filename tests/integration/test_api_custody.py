@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.api_world import ApiWorld, build
 
 from armstrace.bootstrap import open_store
 from armstrace.domain.access import Role
 from armstrace.services import audit
 from armstrace.services.verifying import verify_ledger
-from tests.integration.api_world import ApiWorld, build
 
 SED, STATE, LAW = Role.IMPORTING_AUTHORITY, Role.STATE_AUTHORITY, Role.LAW_ENFORCEMENT
 

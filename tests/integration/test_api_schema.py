@@ -14,9 +14,9 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from tests.integration.api_world import build
 
 from armstrace.domain.access import Role
-from tests.integration.api_world import build
 
 EXAMPLES = 25
 HEAVY = {"POST /v1/traces/runs": 3, "POST /v1/imports": 10}
