@@ -46,7 +46,7 @@ class ApiWorld:
 
 def build(store_url: str, tmp_path: Path, *, extra_orgs: bool = True) -> ApiWorld:
     """Import the fixture, register the organisations, return a client and their tokens."""
-    app = create_app(ServerSettings(db=store_url, upload_dir=tmp_path))
+    app = create_app(ServerSettings(db=store_url, upload_dir=tmp_path, signing_key=tmp_path / "key.pem"))
     ctx = app.state.ctx
     clock = SystemClock()
     Importer(ctx.store, clock, load_mapping()).run(FIXTURE, tmp_path / "rejects.csv")

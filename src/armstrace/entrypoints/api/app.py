@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from armstrace import __version__
+from armstrace.adapters.signing import load_or_create_signer
 from armstrace.entrypoints.api import custody_routes, import_routes, report_routes, trace_routes
 from armstrace.entrypoints.api.context import ServerContext, ServerSettings
 from armstrace.entrypoints.api.security import AuditMiddleware, authorise
@@ -35,7 +37,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.ctx = ServerContext(settings)
     for module in (report_routes, custody_routes, trace_routes, import_routes):
         app.include_router(module.router)
-    _mount_optional(app, "armstrace.entrypoints.api.ledger_routes")
+    ledger = _mount_optional(app, "armstrace.entrypoints.api.ledger_routes")
+    if ledger is not None and settings.signing_key is not None:
+        signer = load_or_create_signer(settings.signing_key)
+        app.state.ledger = ledger.LedgerContext(app.state.ctx.store, signer)
     app.add_middleware(AuditMiddleware)
 
     @app.exception_handler(OperationalError)
@@ -47,15 +52,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     return app
 
 
-def _mount_optional(app: FastAPI, module_name: str) -> None:
-    """Include ``module.router`` if the module exists (routers built in parallel with this one)."""
+def _mount_optional(app: FastAPI, module_name: str) -> Any:
+    """Include ``module.router`` if the module exists (routers built in parallel with this one);
+    the module, or None."""
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise
-        return
+        return None
     app.include_router(module.router)
+    return module
 
 
 def app_from_env() -> FastAPI:

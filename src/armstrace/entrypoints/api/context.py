@@ -30,9 +30,11 @@ Parties = dict[str, tuple[str, str, str | None, str | None]]
 class ServerSettings:
     """``db``: store URL (None: ``ARMSTRACE_DB``, else ./armstrace.db). ``upload_dir``: where
     uploaded imports are unpacked (None: the system's temporary folder). ``max_upload_mb``:
-    the largest import accepted."""
+    the largest import accepted. ``signing_key``: the Ed25519 key file that signs tree heads
+    (None: ``ARMSTRACE_SIGNING_KEY``, else ~/.config/armstrace/signing-key.pem)."""
 
     db: str | None = None
+    signing_key: Path | None = None
     upload_dir: Path | None = None
     max_upload_mb: int = 512
     clock: Clock = field(default_factory=SystemClock)

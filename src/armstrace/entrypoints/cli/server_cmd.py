@@ -45,6 +45,9 @@ def serve_command(
     workers: Annotated[int, typer.Option(help="Worker processes (a PostgreSQL store serves several "
                                          "well; SQLite allows one writer at a time).")] = 1,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest import accepted.")] = 512,
+    signing_key: Annotated[str | None, typer.Option(
+        "--signing-key", help="Ed25519 key file that signs tree heads. Default: $ARMSTRACE_SIGNING_KEY, "
+        "else ~/.config/armstrace/signing-key.pem (created on first use).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the HTTP API (OpenAPI document at /openapi.json, browsable at /docs).
@@ -59,6 +62,8 @@ def serve_command(
         store.engine.dispose()
         os.environ["ARMSTRACE_DB"] = url
         os.environ["ARMSTRACE_MAX_UPLOAD_MB"] = str(max_upload_mb)
+        if signing_key:
+            os.environ["ARMSTRACE_SIGNING_KEY"] = signing_key
         err.print(f"armstrace serving {store.url} on http://{host}:{port} (OpenAPI: /openapi.json)",
                   highlight=False)
         uvicorn.run("armstrace.entrypoints.api.app:app_from_env", factory=True, host=host, port=port,
