@@ -20,7 +20,13 @@ from sqlalchemy.exc import OperationalError
 
 from armstrace import __version__
 from armstrace.adapters.signing import load_or_create_signer
-from armstrace.entrypoints.api import custody_routes, import_routes, report_routes, trace_routes
+from armstrace.entrypoints.api import (
+    custody_routes,
+    import_routes,
+    report_routes,
+    risk_routes,
+    trace_routes,
+)
 from armstrace.entrypoints.api.context import ServerContext, ServerSettings
 from armstrace.entrypoints.api.security import AuditMiddleware, authorise
 
@@ -35,7 +41,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app = FastAPI(title="armstrace", version=__version__, description=DESCRIPTION,
                   dependencies=[Depends(authorise)])
     app.state.ctx = ServerContext(settings)
-    for module in (report_routes, custody_routes, trace_routes, import_routes):
+    for module in (report_routes, custody_routes, trace_routes, import_routes, risk_routes):
         app.include_router(module.router)
     ledger = _mount_optional(app, "armstrace.entrypoints.api.ledger_routes")
     if ledger is not None and settings.signing_key is not None:

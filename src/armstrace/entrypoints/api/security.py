@@ -50,7 +50,7 @@ POLICY: Final[dict[tuple[str, str], frozenset[Role] | str]] = {
     ("GET", "/v1/ledger/proofs/inclusion"): frozenset({EXP, IMP, STA, LAW, ANA}),
     ("GET", "/v1/ledger/proofs/consistency"): EVERY_ROLE,
     ("GET", "/v1/ledger/entries"): frozenset({EXP, IMP, LAW}),
-    ("GET", "/v1/risk/queue"): frozenset({EXP}),
+    ("GET", "/v1/risk/queue"): frozenset({EXP, IMP}),
 }
 
 
