@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from armstrace.adapters.db.store import SqlStore
 from armstrace.bootstrap import open_store
@@ -69,12 +70,20 @@ def print_table(table: rt.TableData, top: int = 0, columns: tuple[str, ...] | No
     show = columns or table.columns
     index = [table.columns.index(c) for c in show]
     view = Table(title=table.title, title_justify="left")
-    for i in index:
-        view.add_column(table.columns[i], justify="right" if table.numeric(i) else "left",
-                        overflow="fold")
     rows = table.rows[:top] if top else table.rows
-    for row in rows:
-        view.add_row(*(_cell(table.columns[i], row[i]) for i in index))
+    cells = [[_cell(table.columns[i], row[i]) for i in index] for row in rows]
+    for j, i in enumerate(index):
+        name = table.columns[i]
+        widest = max([len(c[j]) for c in cells] + [max(len(w) for w in name.split())])
+        if table.numeric(i):  # numbers are never cut; their headers wrap between words
+            header = name if len(name) <= widest else name.replace(" ", "\n")
+            view.add_column(Text(header, justify="right"), justify="right", no_wrap=True,
+                            min_width=widest)
+        else:  # long names are cut on screen; the CSV keeps them whole
+            view.add_column(name, overflow="ellipsis", no_wrap=True, max_width=34,
+                            min_width=min(widest, 6))
+    for c in cells:
+        view.add_row(*c)
     out.print(view)
     if top and len(table.rows) > top:
         out.print(f"({top} of {len(table.rows):,} rows shown; --top 0 or --output for all)")
@@ -120,7 +129,9 @@ def rates_command(
         ds = load_traced(db)
         table = rt.rates_table(analytics.diversion_rates(ds, by, min_confidence=min_confidence,
                                                          denominator=denominator))
-    print_table(table, top, tuple(c for c in table.columns if c != "recovery rows"))
+    shown = ("rank", "name", *(("kind", "state") if by == "custodian" else ()), "recovered (k)",
+             "exposed (n)", "rate", "low 95%", "high 95%", "median days to crime")
+    print_table(table, top, shown)
     _write(table, output)
 
 
@@ -151,7 +162,8 @@ def reconcile_command(
             table = rt.custodian_flow_table(reconciling.custodian_flows(ds))
         else:
             table = rt.stopping_points_table(reconciling.stopping_points(ds))
-    print_table(table, top)
+    print_table(table, top, tuple(c for c in table.columns if c not in ("party", "custodian",
+                                                                         "exporter", "end user")))
     _write(table, output)
 
 
