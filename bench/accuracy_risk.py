@@ -44,10 +44,10 @@ from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.db.trace_store import TraceStore
 from armstrace.bootstrap import open_store
 from armstrace.domain.custody import live_events
-from armstrace.domain.red_flags import BY_CODE, CUSTODIAN, LICENCE, evaluate
+from armstrace.domain.red_flags import BY_CODE, CUSTODIAN, LICENCE, RiskFacts, evaluate
 from armstrace.domain.risk import RISK_VERSION, estimate_weights, score_subjects
 from armstrace.domain.vocabulary import CUSTODY_TAKING
-from armstrace.services.analytics_data import Dataset, load_dataset
+from armstrace.services.analytics_data import load_dataset
 from armstrace.services.risk import RiskReport, budget_for, gather_facts, risk_report
 from bench.accuracy_ranking import prepare, run_tracer
 
@@ -66,10 +66,14 @@ class Row:
     eligible: int
     diverted: int  # diverted weapons over the eligible subjects
     caught: dict[str, float]  # method -> diverted weapons its N subjects hold
+    silent: dict[str, float]  # of those, diverted silently (no loss or theft report to read)
     hot: dict[str, int]  # custodian level: planted hot custodians among the N
 
 
-def truth_counts(world: Path, store: SqlStore) -> tuple[Counter[str], Counter[str]]:
+Counts = tuple[Counter[str], Counter[str], Counter[str], Counter[str]]
+
+
+def truth_counts(world: Path, store: SqlStore) -> Counts:
     """Diverted weapons per licence, and per custodian accountable when they went.
 
     The accountable custodian is the last party the ledger shows taking custody
@@ -78,25 +82,30 @@ def truth_counts(world: Path, store: SqlStore) -> tuple[Counter[str], Counter[st
     names (the 2009 rifle's trail stopped there; a check of that government is
     the check that would find the weapon missing).
     """
-    diverted: dict[str, tuple[str, str]] = {}
+    diverted: dict[str, tuple[str, str, bool]] = {}
     by_licence: Counter[str] = Counter()
+    silent_licence: Counter[str] = Counter()
     with open(world / "truth" / "truth_items.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             if row["diverted"] == "yes":
+                silent = row["diversion_kind"] == "silent"
                 by_licence[row["licence_id"]] += 1
-                diverted[row["item_id"]] = (row["diverted_on"], row["diverted_from_party_id"])
+                silent_licence[row["licence_id"]] += silent
+                diverted[row["item_id"]] = (row["diverted_on"], row["diverted_from_party_id"], silent)
     by_custodian: Counter[str] = Counter()
+    silent_custodian: Counter[str] = Counter()
     for _licence, chains in store.chains_by_licence():
         for item_id, events in chains.items():
             if item_id not in diverted:
                 continue
-            day, holder = diverted[item_id]
+            day, holder, silent = diverted[item_id]
             documented = holder
             for e in live_events(events):
                 if e.occurred_at[:10] <= day and e.event_type in CUSTODY_TAKING and e.to_party_id:
                     documented = e.to_party_id
             by_custodian[documented] += 1
-    return by_licence, by_custodian
+            silent_custodian[documented] += silent
+    return by_licence, by_custodian, silent_licence, silent_custodian
 
 
 def hot_custodians(world: Path) -> set[str]:
@@ -104,9 +113,8 @@ def hot_custodians(world: Path) -> set[str]:
     return set(manifest["diversion"]["hot_custodians"])
 
 
-def ex_ante_order(store: SqlStore, report: RiskReport, ds: Dataset) -> list[str]:
+def ex_ante_order(report: RiskReport, facts: RiskFacts) -> list[str]:
     """The same subjects ranked without the flags that read traced recoveries."""
-    facts, _ds, _done = gather_facts(store, ds)
     flags = {k: [e for e in v if not BY_CODE[e.flag].uses_recoveries]
              for k, v in evaluate(facts).items()}
     subjects = {s.subject_id: s.size for s in report.scores}
@@ -117,18 +125,20 @@ def ex_ante_order(store: SqlStore, report: RiskReport, ds: Dataset) -> list[str]
 
 
 def evaluate_world(store: SqlStore, world: Path, name: str) -> list[Row]:
-    by_licence, by_custodian = truth_counts(world, store)
+    by_licence, by_custodian, silent_licence, silent_custodian = truth_counts(world, store)
     hot = hot_custodians(world)
     ds = load_dataset(store)
+    gathered = gather_facts(store, ds)
     rows = []
-    for level, truth in ((LICENCE, by_licence), (CUSTODIAN, by_custodian)):
-        full = risk_report(store, level, budget=10**9, ds=ds)
+    for level, truth, quiet in ((LICENCE, by_licence, silent_licence),
+                                (CUSTODIAN, by_custodian, silent_custodian)):
+        full = risk_report(store, level, budget=10**9, gathered=gathered)
         eligible = [s.subject_id for s in full.scores]
         size = {s.subject_id: s.size for s in full.scores}
         total = sum(truth.get(s, 0) for s in eligible)
         orders: Mapping[str, Sequence[str]] = {
             "queue": [s.subject_id for s in full.queue],
-            "no recovery flags": ex_ante_order(store, full, ds),
+            "no recovery flags": ex_ante_order(full, gathered[0]),
             "value-ranked": sorted(eligible, key=lambda s: (-size[s], s)),
             "best possible": sorted(eligible, key=lambda s: (-truth.get(s, 0), s)),
         }
@@ -136,9 +146,11 @@ def evaluate_world(store: SqlStore, world: Path, name: str) -> list[Row]:
             n = budget_for(full.licences, None, share)
             caught = {m: float(sum(truth.get(s, 0) for s in order[:n])) for m, order in orders.items()}
             caught["random"] = n * total / len(eligible) if eligible else 0.0
+            silent = {m: float(sum(quiet.get(s, 0) for s in order[:n])) for m, order in orders.items()}
+            silent["random"] = n * sum(quiet.get(s, 0) for s in eligible) / max(1, len(eligible))
             hits = {m: sum(1 for s in order[:n] if s in hot) for m, order in orders.items()}
             hits["random"] = round(n * len(hot & set(eligible)) / max(1, len(eligible)))
-            rows.append(Row(name, level, share, n, len(eligible), total, caught, hits))
+            rows.append(Row(name, level, share, n, len(eligible), total, caught, silent, hits))
     return rows
 
 
@@ -175,18 +187,21 @@ def markdown(rows: Sequence[Row], command: str, seconds: float) -> str:
              "truth files; indicators built on traced recoveries are legitimate (the real "
              "programme has eTrace) but they see the same recoveries that diversion produced, "
              "so the *no recovery flags* column is the honest measure of what the ex-ante flags "
-             "alone are worth.", "",
+             "alone are worth. Many diverted weapons are in the record already as losses or "
+             "thefts; *silent* counts only those diverted with no report, which only a check "
+             "(or a recovery) can bring to light.", "",
              f"    {command}", "",
              f"({seconds:.0f} s for all worlds, simulation, import and tracing included.)", "",
              "| world | level | N (share) | eligible | diverted | queue | ×random | no recovery flags "
-             "| value-ranked | random | best possible |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| value-ranked | random | best possible | silent: queue | silent: random |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         c = r.caught
         lines.append(f"| {r.world} | {r.level} | {r.n} ({r.share:.0%}) | {r.eligible:,} | "
                      f"{r.diverted:,} | {c['queue']:,.0f} | {_ratio(c['queue'], c['random'])} | "
                      f"{c['no recovery flags']:,.0f} | {c['value-ranked']:,.0f} | "
-                     f"{c['random']:,.1f} | {c['best possible']:,.0f} |")
+                     f"{c['random']:,.1f} | {c['best possible']:,.0f} | "
+                     f"{r.silent['queue']:,.0f} | {r.silent['random']:,.1f} |")
     lines += ["", "Planted hot custodians (13 per world) among the N custodians checked:", "",
               "| world | N (share) | queue | no recovery flags | value-ranked | random (expected) |",
               "|---|---:|---:|---:|---:|---:|"]
@@ -204,10 +219,13 @@ def markdown(rows: Sequence[Row], command: str, seconds: float) -> str:
         rnd = sum(r.caught["random"] for r in one)
         val = sum(r.caught["value-ranked"] for r in one)
         ex = sum(r.caught["no recovery flags"] for r in one)
+        sq = sum(r.silent["queue"] for r in one)
+        sr = sum(r.silent["random"] for r in one)
         lines.append(f"- {level}s at N = 1 % over {len(one)} worlds: the queue reaches "
                      f"{q:,.0f} diverted weapons, {_ratio(q, rnd)} random ({rnd:,.1f}) and "
                      f"{_ratio(q, val)} value-ranked ({val:,.0f}); without the recovery flags "
-                     f"{ex:,.0f} ({_ratio(ex, rnd)} random).")
+                     f"{ex:,.0f} ({_ratio(ex, rnd)} random). Silent diversions only: {sq:,.0f} "
+                     f"against {sr:,.1f} ({_ratio(sq, sr)} random).")
     return "\n".join(_wrap(line) for line in lines) + "\n"
 
 

@@ -187,12 +187,20 @@ def _suggest(level: str, sid: str, facts: RiskFacts) -> str:
     return "post_shipment"
 
 
+Gathered = tuple[RiskFacts, Dataset, list[CheckOutcome]]
+
+
 def risk_report(store: SqlStore, level: str = LICENCE, *, budget: int | None = None,
-                share: float | None = None, ds: Dataset | None = None) -> RiskReport:
-    """Score every licence (or custodian) and cut the check queue at the budget."""
+                share: float | None = None, ds: Dataset | None = None,
+                gathered: Gathered | None = None) -> RiskReport:
+    """Score every licence (or custodian) and cut the check queue at the budget.
+
+    ``gathered`` (from ``gather_facts``) lets a caller that wants both levels read
+    the store once.
+    """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: use licence or custodian")
-    facts, ds, done = gather_facts(store, ds)
+    facts, ds, done = gathered if gathered is not None else gather_facts(store, ds)
     flags = evaluate(facts)
     subjects = _subjects(level, facts, ds)
     recovered = {r.licence_id if level == LICENCE else r.custodian_id for r in facts.recoveries}

@@ -14,7 +14,7 @@ from armstrace.domain.vocabulary import CHECK_TYPES
 from armstrace.services.checks import CheckService
 from armstrace.services.ports import SystemClock
 from armstrace.services.report_tables import Cell, TableData
-from armstrace.services.risk import RiskReport, licence_names, risk_report
+from armstrace.services.risk import RiskReport, gather_facts, licence_names, risk_report
 
 if TYPE_CHECKING:
     from armstrace.services.reporting import ReportContext, Section
@@ -61,7 +61,8 @@ def risk_section(ctx: ReportContext) -> Section | None:
 
     if ctx.store is None or not ctx.ds.licences:
         return None
-    reports = [risk_report(ctx.store, level, ds=ctx.ds) for level in (LICENCE, CUSTODIAN)]
+    gathered = gather_facts(ctx.store, ctx.ds)
+    reports = [risk_report(ctx.store, level, gathered=gathered) for level in (LICENCE, CUSTODIAN)]
     names = licence_names(ctx.store)
     rows, causes = CheckService(ctx.store, SystemClock()).summary()
     checks = TableData("checks-summary", "End-use checks by fiscal year, type and outcome",
