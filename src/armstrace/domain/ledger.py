@@ -147,24 +147,28 @@ def link_rows(
 
 
 def linked_rows(
-    events: Iterable[Sequence[object]], first_seq: int, recorded_at: str, previous: bytes,
-    trailing: tuple[object, ...] = (),
+    events: Sequence[Sequence[object]], first_seq: int, recorded_at: str, previous: bytes,
+    trailing: tuple[object, ...] = (), contents: Sequence[bytes | None] | None = None,
 ) -> tuple[list[tuple[object, ...]], bytes]:
     """Number events from ``first_seq`` and link them: rows ready to store, and the new head.
 
     Each event is its canonical fields after ``seq`` and ``recorded_at``; each row is
     ``(seq, recorded_at, *fields, content_hash, chain_hash, *trailing)``. The hashes are
     exactly ``link_rows``'s; this builds one tuple per event instead of three, which
-    counts when a bulk import appends a million of them.
+    counts when a bulk import appends a million of them. ``contents``, when given,
+    holds for each event its content hash computed ahead for exactly this seq and
+    recorded_at (``content_hash``), or None to compute it here.
     """
     sha = _sha256
     enc = _encode
     out: list[tuple[object, ...]] = []
     append = out.append
     seq = first_seq
-    for fields in events:
+    for i, fields in enumerate(events):
         row = (seq, recorded_at, *fields)
-        content = sha(enc(row).encode("utf-8")).digest()
+        content = contents[i] if contents is not None else None
+        if content is None:
+            content = sha(enc(row).encode("utf-8")).digest()
         previous = sha(previous + content).digest()
         append((*row, content, previous, *trailing))
         seq += 1

@@ -41,13 +41,15 @@ from armstrace.adapters.db.staging import (
     EventStaging,
     StagedRow,
     StagingWriter,
+    hash_ahead,
+    hashed_ahead,
 )
 from armstrace.adapters.db.store import ChainConflict, SqlStore, event_from_row
 from armstrace.adapters.io.mappings import ColumnMapping
 from armstrace.adapters.io.readers import RowReader, SourceFile, find_sources
 from armstrace.domain.contract import SCHEMA_BY_NAME, SCHEMAS, FileSchema, Problem, RowPlan, validate_row
 from armstrace.domain.custody import sequence_problems, surely_possible
-from armstrace.domain.ledger import encode_extra, linked_rows
+from armstrace.domain.ledger import content_hash, encode_extra, linked_rows
 from armstrace.domain.records import CustodyEvent
 from armstrace.services.ports import Clock, Progress, no_progress
 
@@ -205,9 +207,10 @@ def _stage(rows: Iterable[ReadRow], staging: EventStaging | StagingWriter) -> No
 
 
 def _stage_elsewhere(source: SourceFile, mapping: ColumnMapping, path: Path, done: Any,
-                     results: Any) -> None:
-    """The staging process: read, validate and stage ``source`` into ``path``; send back
-    (rows read, rows staged, error or None). Refused rows are kept in the file."""
+                     results: Any, first_seq: int, recorded_at: str) -> None:
+    """The staging process: read, validate and stage ``source`` into ``path`` and send
+    ("staged", rows read, rows staged, error or None); refused rows are kept in the file.
+    Then hash ahead for the append (``hash_ahead``) and send ("hashed", path or None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importer decides when this stops
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
@@ -222,12 +225,17 @@ def _stage_elsewhere(source: SourceFile, mapping: ColumnMapping, path: Path, don
 
         _stage(_valid_rows(source, mapping, report, refuse, progress), writer)
         writer.close()
-        results.send((report.rows, writer.count, None))
+        results.send(("staged", report.rows, writer.count, None))
     except BaseException as exc:
         try:
-            results.send((0, 0, exc))
+            results.send(("staged", 0, 0, exc))
         except Exception:
-            results.send((0, 0, RuntimeError(f"staging {source.path.name} failed: {exc!r}")))
+            results.send(("staged", 0, 0, RuntimeError(f"staging {source.path.name} failed: {exc!r}")))
+        return
+    try:
+        results.send(("hashed", hash_ahead(path, first_seq, recorded_at, content_hash)))
+    except Exception:
+        results.send(("hashed", None))  # the importer hashes everything itself
 
 
 class _StagingProcess:
@@ -236,13 +244,15 @@ class _StagingProcess:
     Why: events are validated without the store (references and sequences are
     checked later, against the staged rows), so a second core can read the
     biggest file while this process imports the parties, licences and items the
-    events refer to. The staging file is the same one this process would have
-    written; refused rows come back through it, in file order, and are reported
-    here exactly as if read here. Stopping the import kills the process and
-    throws the scratch file away: it never touches the store.
+    events refer to, and then hash ahead for the append while this one checks
+    sequences. The staging file is the same one this process would have written;
+    refused rows come back through it, in file order, and are reported here
+    exactly as if read here. Stopping the import kills the process and throws the
+    scratch files away: it never touches the store.
     """
 
-    def __init__(self, source: SourceFile, mapping: ColumnMapping, progress: Progress) -> None:
+    def __init__(self, source: SourceFile, mapping: ColumnMapping, progress: Progress,
+                 first_seq: int, recorded_at: str) -> None:
         self.source, self.progress = source, progress
         self.size = source.path.stat().st_size
         self.staging = EventStaging()
@@ -254,26 +264,36 @@ class _StagingProcess:
         self._results, sender = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_stage_elsewhere, name="armstrace-staging", daemon=True,
-            args=(source, mapping, self.staging.hand_over(), self._done, sender))
+            args=(source, mapping, self.staging.hand_over(), self._done, sender, first_seq, recorded_at))
         self._process.start()
         sender.close()
 
     def show_progress(self) -> None:
         self.progress(self.source.path.name, int(self._done.value), self.size)
 
-    def finish(self) -> int:
-        """Wait for the staging process; the rows it read. Its error, if any, is raised here."""
+    def _receive(self, on_wait: Callable[[], None]) -> Any:
         while not self._results.poll(0.2):
             if not self._process.is_alive() and not self._results.poll():
                 raise RuntimeError(f"the process staging {self.source.path.name} stopped unexpectedly")
-            self.show_progress()
-        rows, count, error = self._results.recv()
-        self._process.join()
+            on_wait()
+        return self._results.recv()
+
+    def finish(self) -> int:
+        """Wait until the file is staged; the rows read. The process's error is raised here."""
+        _, rows, count, error = self._receive(self.show_progress)
         if error is not None:
             raise error
         self.staging.take_back(count)
         self.show_progress()
         return int(rows)
+
+    def hashes(self, progress: Progress) -> Path | None:
+        """Wait for the hashes computed ahead; None if there are none."""
+        try:
+            _, path = self._receive(lambda: progress("hashing ahead", 0, None))
+        except RuntimeError:
+            return None
+        return path if isinstance(path, Path) else None
 
     def end(self) -> None:
         """Make sure the process is gone (killed if it still runs)."""
@@ -283,7 +303,7 @@ class _StagingProcess:
         self._results.close()
 
     def stop(self) -> None:
-        """End the process and throw the scratch file away."""
+        """End the process and throw the scratch files away."""
         self.end()
         self.staging.close()
 
@@ -353,7 +373,10 @@ class Importer:
         self._staging: _StagingProcess | None = None
         try:
             if events and events[0].path.stat().st_size >= LARGE_EVENTS_FILE:
-                self._staging = _StagingProcess(events[0], self.mapping, self.progress)
+                with self.store.connection() as conn:
+                    tail, _ = self.store.chain_tail(conn)
+                self._staging = _StagingProcess(events[0], self.mapping, self.progress, tail + 1,
+                                                self.recorded_at)
             with _few_collections():
                 self.parties = self.store.all_ids("parties")
                 self.licences = self.store.all_ids("licences")
@@ -483,17 +506,18 @@ class Importer:
             with process.staging as staging:
                 try:
                     report.rows = process.finish()
+                    for number, problems in staging.refused():
+                        self.rejects.add(report, name, number, [Problem(*p) for p in problems])
+                    self._check_and_append(staging, source, report, process)
                 finally:
                     process.end()
-                for number, problems in staging.refused():
-                    self.rejects.add(report, name, number, [Problem(*p) for p in problems])
-                self._check_and_append(staging, source, report)
             return
         with EventStaging() as staging:
             _stage(self._read(source, report), staging)
-            self._check_and_append(staging, source, report)
+            self._check_and_append(staging, source, report, None)
 
-    def _check_and_append(self, staging: EventStaging, source: SourceFile, report: FileReport) -> None:
+    def _check_and_append(self, staging: EventStaging, source: SourceFile, report: FileReport,
+                          process: _StagingProcess | None) -> None:
         name = source.path.name
         skip: set[int] = set()
         rejected: dict[int, list[Problem]] = {}
@@ -511,7 +535,7 @@ class Importer:
             self.rejects.add(report, name, number, rejected[number])
         with self.store.transaction() as conn:
             self.rejects.flush(conn)
-        self._append(staging, report, skip | set(rejected))
+        self._append(staging, report, skip | set(rejected), process)
 
     def _check_sequences(self, staging: EventStaging, report: FileReport, skip: set[int],
                          rejected: dict[int, list[Problem]]) -> None:
@@ -597,7 +621,8 @@ class Importer:
                                         party))
         return problems
 
-    def _append(self, staging: EventStaging, report: FileReport, leave_out: set[int]) -> None:
+    def _append(self, staging: EventStaging, report: FileReport, leave_out: set[int],
+                process: _StagingProcess | None) -> None:
         """Link the accepted events onto the chain in the order the file recorded them.
 
         A small import commits batch by batch. A bulk one (at least BULK_FROM new
@@ -612,14 +637,16 @@ class Importer:
             self._append_rows(staging, report, leave_out)
             return
         run_id, recorded_at = self.report.run_id, self.recorded_at
+        ahead = process.hashes(self.progress) if process is not None else None
         with self.store.transaction() as conn:
             self.store.lock_chain(conn)
             self.store.drop_event_indexes(conn)
             seq, head = self.store.chain_tail(conn)
             with _BackgroundWriter(lambda rows: self.store.append_events(conn, rows, run_id,
                                                                          recorded_at)) as writer:
-                for batch in self._accepted_batches(staging, leave_out):
-                    rows, head = linked_rows(batch, seq + 1, recorded_at, head, (run_id,))
+                for batch, contents in self._with_hashes(self._accepted_batches(staging, leave_out, True),
+                                                         ahead, seq + 1):
+                    rows, head = linked_rows(batch, seq + 1, recorded_at, head, (run_id,), contents)
                     seq += len(rows)
                     writer.put(rows)
                     report.taken += len(rows)
@@ -627,18 +654,43 @@ class Importer:
             self.progress("rebuilding ledger indexes", 0, None)
             self.store.create_event_indexes(conn)
 
-    def _accepted_batches(self, staging: EventStaging, leave_out: set[int]) -> Iterator[list[StagedRow]]:
-        """Accepted events in file order, EVENT_BATCH at a time, as canonical fields."""
+    def _accepted_batches(self, staging: EventStaging, leave_out: set[int],
+                          numbered: bool = False) -> Iterator[list[StagedRow]]:
+        """Accepted events in file order, EVENT_BATCH at a time, as canonical fields
+        (``numbered``: as whole staged rows, row number first)."""
         batch: list[StagedRow] = []
         for row in staging.in_file_order():
             if leave_out and row[ROW_NO] in leave_out:
                 continue
-            batch.append(row[EVENT_ID:])
+            batch.append(row if numbered else row[EVENT_ID:])
             if len(batch) >= EVENT_BATCH:
                 yield batch
                 batch = []
         if batch:
             yield batch
+
+    @staticmethod
+    def _with_hashes(batches: Iterable[list[StagedRow]], ahead: Path | None, first_seq: int
+                     ) -> Iterator[tuple[list[StagedRow], list[bytes | None] | None]]:
+        """Each batch of staged rows as canonical fields, with the content hashes computed
+        ahead for them where each row gets the seq they were computed for (else None)."""
+        if ahead is None:
+            for batch in batches:
+                yield [row[EVENT_ID:] for row in batch], None
+            return
+        hashed = hashed_ahead(ahead)
+        pending = next(hashed, None)
+        seq = first_seq
+        for batch in batches:
+            contents: list[bytes | None] = []
+            for row in batch:
+                number = row[ROW_NO]
+                while pending is not None and pending[0] < number:
+                    pending = next(hashed, None)
+                contents.append(pending[2] if pending is not None and pending[0] == number
+                                and pending[1] == seq else None)
+                seq += 1
+            yield [row[EVENT_ID:] for row in batch], contents
 
     def _append_rows(self, staging: EventStaging, report: FileReport, leave_out: set[int]) -> None:
         """Batch by batch, each in a transaction of its own: a small import on a live ledger."""
