@@ -4,7 +4,7 @@
 candidate index) per call, which is right for one CLI command and far too slow
 for a server answering one lookup at a time. ``LookupCache`` builds the tracer
 once and keeps it while the store is unchanged: a cheap version check per call
-(the import runs, for the registry; the ledger's last ``seq``, for custody
+(the import runs, for the registry and its parties; the ledger's last ``seq``, for custody
 chains) rebuilds the registry after an import and forgets cached chains after
 any new custody event, so an answer never lags the ledger.
 """
@@ -29,12 +29,14 @@ class LookupCache:
         self._chain_version: int | None = None
 
     def _versions(self) -> tuple[tuple[object, ...], int]:
-        runs, ev, parties = t.import_runs, t.custody_events, t.parties
+        """(registry version, ledger head seq) in one round trip: every lookup asks."""
+        runs, ev = t.import_runs, t.custody_events
+        query = select(select(func.count()).select_from(runs).scalar_subquery(),
+                       select(func.max(runs.c.finished_at)).scalar_subquery(),
+                       select(func.max(ev.c.seq)).scalar_subquery())
         with self.store.connection() as conn:
-            registry = tuple(conn.execute(select(func.count(), func.max(runs.c.finished_at))).one())
-            party_count = conn.execute(select(func.count()).select_from(parties)).scalar_one()
-            seq = conn.execute(select(func.max(ev.c.seq))).scalar()
-        return (*registry, party_count), int(seq or 0)
+            count, finished, seq = conn.execute(query).one()
+        return (count, finished), int(seq or 0)
 
     def tracer(self) -> Tracer:
         """The current tracer (call with the lock held)."""
