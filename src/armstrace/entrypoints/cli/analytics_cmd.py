@@ -181,19 +181,22 @@ def coverage_command(
     print_table(published, 0, ("period", "agency", "U.S.-sourced", "traced", "share", "low 95%",
                                "high 95%", "published %", "grade"))
     figures = coverage.reference_coverage()
+    yearly: list[coverage.CoverageFigure] = []
     with user_errors():
         store = open_store(db)
         if store.count("recoveries"):
-            ds = load_dataset(store)
-            figures += coverage.store_coverage(ds)
-    table = rt.coverage_table(figures, "coverage", "Shares with the bounds the sample supports")
+            yearly = coverage.store_coverage(load_dataset(store))
+    # On screen the store's whole period only; the CSV has every year too.
+    shown = [*figures, *yearly[-1:]]
+    table = rt.coverage_table(shown, "coverage", "Shares with the bounds the sample supports")
     print_table(table, 0, ("figure", "period", "positive (k)", "examined (n)", "all (N)",
                            "share of examined", "bound low", "bound high", "missing at random",
                            "half as likely", "grade"))
-    for f in figures:
+    for f in shown:
         if f.caveat:
             out.print(f"[dim]{f.period} {f.label}: {f.caveat}[/]", highlight=False)
-    _write(table, output)
+    _write(rt.coverage_table([*figures, *yearly], "coverage",
+                             "Shares with the bounds the sample supports"), output)
 
 
 def _state_code(value: str) -> str:
