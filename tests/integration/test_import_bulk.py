@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from tests.conftest import FIXTURES
 from tests.integration.test_store import by_file, run_import
 
@@ -50,6 +50,8 @@ def test_a_failing_bulk_write_rolls_everything_back(
     with pytest.raises(KeyboardInterrupt):
         run_import(store, FIXTURES / "michoacan", tmp_path)
     assert store.count("custody_events") == 0  # one transaction: nothing partial
+    indexes = {i["name"] for i in inspect(store.engine).get_indexes("custody_events")}
+    assert {"ux_custody_events_event_id", "ix_custody_events_item_id"} <= indexes  # dropped, rolled back
     monkeypatch.setattr(SqlStore, "append_events", original)
     again = run_import(store, FIXTURES / "michoacan", tmp_path)
     assert by_file(again)["custody_events.csv"] == (14, 0, 2)

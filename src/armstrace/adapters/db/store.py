@@ -210,10 +210,18 @@ class SqlStore:
         return int(row[0]), bytes(row[1])
 
     def lock_chain(self, conn: Connection) -> None:
-        """Serialise writers of the chain. PostgreSQL waits on an advisory lock; on
-        SQLite the write lock and the unique ``seq`` key do the same job."""
+        """Serialise writers of the chain, first thing in the writing transaction.
+
+        PostgreSQL waits on an advisory lock. SQLite takes its write lock at once
+        (BEGIN IMMEDIATE): the chain tail read next cannot move under the writer, and
+        everything after is inside the transaction. Without it pysqlite begins only
+        at the first INSERT, so a bulk append's DROP INDEX ran in autocommit and an
+        interrupted bulk import left the ledger without its indexes.
+        """
         if self.backend == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+        elif not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def append_events(self, conn: Connection, rows: list[tuple[Any, ...]], run_id: str,
                       recorded_at: str) -> None:
