@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import json
 import multiprocessing
 import queue
@@ -308,6 +309,10 @@ class _StagingProcess:
         self.staging.close()
 
 
+class _ChainMoved(Exception):
+    """The chain tail is not where the hashes computed ahead assumed it would be."""
+
+
 class _BackgroundWriter:
     """Stores linked batches from a second thread while the caller links the next one.
 
@@ -521,10 +526,12 @@ class Importer:
         name = source.path.name
         skip: set[int] = set()
         rejected: dict[int, list[Problem]] = {}
+        repeats: set[int] = set()  # later rows of an event id: never appended, never hashed ahead
         for event_id, group in staging.repeated_ids():
             first = group[0]
             for row in group[1:]:
                 skip.add(row[ROW_NO])
+                repeats.add(row[ROW_NO])
                 if row[EVENT_ID:] == first[EVENT_ID:]:
                     report.already_stored += 1
                 else:
@@ -535,7 +542,7 @@ class Importer:
             self.rejects.add(report, name, number, rejected[number])
         with self.store.transaction() as conn:
             self.rejects.flush(conn)
-        self._append(staging, report, skip | set(rejected), process)
+        self._append(staging, report, skip | set(rejected), process, repeats)
 
     def _check_sequences(self, staging: EventStaging, report: FileReport, skip: set[int],
                          rejected: dict[int, list[Problem]]) -> None:
@@ -622,7 +629,7 @@ class Importer:
         return problems
 
     def _append(self, staging: EventStaging, report: FileReport, leave_out: set[int],
-                process: _StagingProcess | None) -> None:
+                process: _StagingProcess | None, repeats: set[int]) -> None:
         """Link the accepted events onto the chain in the order the file recorded them.
 
         A small import commits batch by batch. A bulk one (at least BULK_FROM new
@@ -638,6 +645,12 @@ class Importer:
             return
         run_id, recorded_at = self.report.run_id, self.recorded_at
         ahead = process.hashes(self.progress) if process is not None else None
+        if ahead is not None and self.store.can_copy_staged and not leave_out - repeats:
+            try:
+                self._append_by_copy(staging, report, ahead)
+                return
+            except _ChainMoved:
+                report.taken = 0  # rolled back; appended below with hashes of its own
         with self.store.transaction() as conn:
             self.store.lock_chain(conn)
             self.store.drop_event_indexes(conn)
@@ -651,6 +664,40 @@ class Importer:
                     writer.put(rows)
                     report.taken += len(rows)
                     self.progress("appending to the ledger", report.taken, staging.count)
+            self.progress("rebuilding ledger indexes", 0, None)
+            self.store.create_event_indexes(conn)
+
+    def _append_by_copy(self, staging: EventStaging, report: FileReport, ahead: Path) -> None:
+        """The bulk append when every staged event is appended with the seq it was hashed
+        for: only the links cross from Python, the database copies the events from the
+        staging file. Raises ``_ChainMoved`` (nothing written) if the chain moved since
+        the guess.
+
+        Why: a million rows of fifteen values bound one by one from Python were the
+        largest single cost of a bulk import; the chain itself needs only each row's
+        content hash, which the staging process already computed.
+        """
+        run_id, recorded_at = self.report.run_id, self.recorded_at
+        sha = hashlib.sha256
+        with self.store.staged_append(staging.path) as conn:
+            self.store.lock_chain(conn)
+            seq, head = self.store.chain_tail(conn)
+            self.store.drop_event_indexes(conn)
+            links: list[tuple[int, int, bytes, bytes]] = []
+            for number, guess, content in hashed_ahead(ahead):
+                seq += 1
+                if guess != seq:
+                    raise _ChainMoved
+                head = sha(head + content).digest()
+                links.append((seq, number, content, head))
+                if len(links) >= EVENT_BATCH:
+                    self.store.append_staged(conn, links, run_id, recorded_at)
+                    report.taken += len(links)
+                    self.progress("appending to the ledger", report.taken, staging.count)
+                    links = []
+            if links:
+                self.store.append_staged(conn, links, run_id, recorded_at)
+                report.taken += len(links)
             self.progress("rebuilding ledger indexes", 0, None)
             self.store.create_event_indexes(conn)
 
