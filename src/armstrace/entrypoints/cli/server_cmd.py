@@ -165,11 +165,12 @@ def audit_list(last: Annotated[int, typer.Option(help="How many of the latest en
     with user_errors(AccessError):
         server, _ = _server(db)
         table = Table()
-        for column in ("#", "when", "organisation", "token", "role", "request", "outcome", "detail"):
-            table.add_column(column)
+        for column in ("#", "when (UTC)", "who (token)", "request", "outcome", "detail"):
+            table.add_column(column, overflow="fold")
         names = {o.org_id: o.name for o in server.orgs()}
         for row in audit.recent(server, last):
             seq, at, org_id, token_id, role, action, target, outcome, detail = row
-            table.add_row(str(seq), at[:19], names.get(org_id or "", org_id or "(none)"), token_id or "",
-                          role or "", f"{action} {target}", str(outcome), detail or "")
+            who = f"{names.get(org_id, org_id)} ({role}, {token_id})" if org_id else "(no valid token)"
+            table.add_row(str(seq), at[:19].replace("T", " "), who, f"{action} {target}", str(outcome),
+                          detail or "")
         out.print(table)
