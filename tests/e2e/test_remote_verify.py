@@ -114,9 +114,13 @@ def test_user_errors_are_one_line(world: tuple[Path, str, dict[str, str]]) -> No
 
 def test_a_key_other_than_the_pinned_one_fails(world: tuple[Path, str, dict[str, str]]) -> None:
     folder, url, _env = world
-    other = armstrace("keys", "export", "--out", "other.pem", cwd=folder,
-                      env={"ARMSTRACE_SIGNING_KEY": str(folder / "other-key" / "k.pem")})
+    other_env = {"ARMSTRACE_SIGNING_KEY": str(folder / "other-key" / "k.pem")}
+    shown = armstrace("keys", "show", cwd=folder, env=other_env)
+    assert shown.returncode == 0 and "Created a new signing key (mode 0600)" in shown.stdout
+    assert "Key id:" in shown.stdout and "-----BEGIN PUBLIC KEY-----" in shown.stdout
+    other = armstrace("keys", "export", "--out", "other.pem", cwd=folder, env=other_env)
     assert other.returncode == 0, other.stderr
+    assert "Created" not in armstrace("keys", "show", cwd=folder, env=other_env).stdout
     result = armstrace("verify", "--remote", url, "--token", TOKEN, "--public-key", "other.pem", cwd=folder)
     assert result.returncode == 1 and "FAIL signature" in result.stdout
     tofu = armstrace("verify", "--remote", url, "--token", TOKEN, "--sample", "2", cwd=folder)
