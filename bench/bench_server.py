@@ -17,7 +17,8 @@ Phases, each ``--duration`` seconds, for each concurrency C:
 - mixed: both at once, C clients each.
 
 Prints a Markdown table (endpoint, requests, requests/s, p50/p95/p99 latency in
-ms, errors = transport failures and 5xx; refusals (409) are counted apart), then
+ms, errors = transport failures and 5xx; refusals (409) are counted apart; the server's
+CPU time per request, which does not depend on how busy the machine is), then
 verifies the ledger and the audit log. Fixed seeds; times depend on the load of
 the machine, which the table states.
 """
@@ -198,6 +199,19 @@ def drive(base: str, phase: str, concurrency: int, duration: float, plan: dict[s
     return asyncio.run(main())
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every live process in the server's process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -253,19 +267,19 @@ def main() -> None:
     port = _free_port()
     server = start_server(url, port, args.workers, args.work / "server.log")
     warm_up(f"http://127.0.0.1:{port}", plan)
-    rows: list[tuple[str, int, str, Tally, float]] = []
+    rows: list[tuple[str, int, str, Tally, float]] = []  # phase, clients, endpoint, tally, server CPU s
     load_start = os.getloadavg()[0]
     ctx = multiprocessing.get_context("spawn")
     try:
         with ctx.Pool(1) as pool:  # the load comes from another process than the server's
             runs = [(int(c), phase) for c in args.concurrency.split(",") for phase in args.phases.split(",")]
             for n, (c, phase) in enumerate(runs):
-                started = time.perf_counter()
+                cpu = group_cpu_seconds(server.pid)
                 result = pool.apply(drive, (f"http://127.0.0.1:{port}", phase, c, args.duration, plan,
                                             items[n::len(runs)]))
-                seconds = time.perf_counter() - started
+                cpu = (group_cpu_seconds(server.pid) - cpu) / max(1, len(result))
                 for endpoint, tally in result.items():
-                    rows.append((phase, c, endpoint, tally, seconds))
+                    rows.append((phase, c, endpoint, tally, cpu))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -281,11 +295,13 @@ def main() -> None:
 
 def report_table(rows: list[tuple[str, int, str, Tally, float]], duration: float) -> str:
     lines = ["| phase | clients | endpoint | requests | requests/s | p50 ms | p95 ms | p99 ms | errors "
-             "| refused (409) |", "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for phase, c, endpoint, t, _seconds in rows:
+             "| refused (409) | server CPU ms/request |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for phase, c, endpoint, t, cpu in rows:
         lat, n = t.latencies, len(t.latencies)
+        per = f"{1000 * cpu / n:.1f}" if phase != "mixed" else "–"
         lines.append(f"| {phase} | {c} | `{endpoint}` | {n:,} | {n / duration:,.1f} | {_pct(lat, .5):.1f} "
-                     f"| {_pct(lat, .95):.1f} | {_pct(lat, .99):.1f} | {t.errors} | {t.refused} |")
+                     f"| {_pct(lat, .95):.1f} | {_pct(lat, .99):.1f} | {t.errors} | {t.refused} | {per} |")
     return "\n".join(lines)
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
-
-from armstrace.adapters.db import tables as t
 from armstrace.adapters.db.store import SqlStore
 from armstrace.services.tracing import LookupResult, Tracer, lookup, open_tracer
+
+VERSIONS_SQL = ("SELECT (SELECT count(*) FROM import_runs), (SELECT max(finished_at) FROM import_runs), "
+                "(SELECT max(seq) FROM custody_events)")
 
 
 class LookupCache:
@@ -29,13 +29,10 @@ class LookupCache:
         self._chain_version: int | None = None
 
     def _versions(self) -> tuple[tuple[object, ...], int]:
-        """(registry version, ledger head seq) in one round trip: every lookup asks."""
-        runs, ev = t.import_runs, t.custody_events
-        query = select(select(func.count()).select_from(runs).scalar_subquery(),
-                       select(func.max(runs.c.finished_at)).scalar_subquery(),
-                       select(func.max(ev.c.seq)).scalar_subquery())
+        """(registry version, ledger head seq) in one round trip: every lookup asks, so the
+        statement is plain SQL (no per-call compilation)."""
         with self.store.connection() as conn:
-            count, finished, seq = conn.execute(query).one()
+            count, finished, seq = conn.exec_driver_sql(VERSIONS_SQL).one()
         return (count, finished), int(seq or 0)
 
     def tracer(self) -> Tracer:
