@@ -117,7 +117,8 @@ def map_chart(topology: dict[str, Any], feature: str, states: Sequence[dict[str,
                  mark={"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.6},
                  encoding={"color": {"field": "fill_value", "type": "quantitative",
                                      "title": value, "scale": {"scheme": "orangered",
-                                                               "domainMin": 0}},
+                                                               "domainMin": 0},
+                                     "legend": {"format": ",d", "tickMinStep": 1}},
                            "tooltip": [{"field": "name", "title": "state"},
                                        *({"field": f} for f in fields if f not in ("name",))]})
 
