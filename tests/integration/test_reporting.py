@@ -101,3 +101,15 @@ def test_write_report_makes_a_self_contained_folder(ds: Dataset, store: SqlStore
     for chunk in html.split('type="application/json"')[1:]:
         spec = json.loads(chunk[chunk.index(">") + 1:chunk.index("</script>")])
         assert "url" not in json.dumps(spec.get("data", {}))
+
+
+def test_a_store_whose_traces_name_no_licensed_weapon_still_gets_a_report(ds: Dataset,
+                                                                          tmp_path: Path) -> None:
+    ds.traces = []  # every recovery traced, none to a licensed weapon
+    report = build_report(ds, now=NOW)
+    keys = [s.key for s in report.sections]
+    assert "time-to-crime" not in keys and "map" in keys and report.bundles == []
+    sections = {s.key: s for s in report.sections}
+    assert all(row[3] == 0 for row in sections["map"].tables[0].rows)
+    written = write_report(report, tmp_path / "r")
+    assert written.letters == [] and "Headline figures" in written.index.read_text(encoding="utf-8")

@@ -28,6 +28,7 @@ from armstrace.services.reconciling import (
     StateReconciliation,
     StoppingPoint,
 )
+from armstrace.services.reference_figures import state_names
 
 __all__ = [
     "Cell",
@@ -89,8 +90,10 @@ def write_table_csv(table: TableData, stream: TextIO) -> int:
 def rates_table(t: DiversionTable, top: int | None = None) -> TableData:
     """Diversion rates, worst first, with the 95 % Wilson interval and P(above overall)."""
     rows: list[tuple[Cell, ...]] = []
+    names = state_names() if t.group == "state" else {}
     for r in t.rows[:top] if top else t.rows:
-        rows.append((r.rank, r.key, r.label, r.kind or "", r.region or "", r.recovered, r.exposed,
+        rows.append((r.rank, r.key, names.get(r.key, r.label), r.kind or "", r.region or "",
+                     r.recovered, r.exposed,
                      _r(r.rate.estimate), _r(r.rate.wilson.low), _r(r.rate.wilson.high),
                      _r(r.rate.p_above, 3), r.median_ttc_days, r.recoveries))
     overall = t.overall

@@ -129,7 +129,8 @@ def rates_command(
         ds = load_traced(db)
         table = rt.rates_table(analytics.diversion_rates(ds, by, min_confidence=min_confidence,
                                                          denominator=denominator))
-    shown = ("rank", "name", *(("kind", "state") if by == "custodian" else ()), "recovered (k)",
+    extra = {"custodian": ("kind", "state"), "state": ("state",)}.get(by, ())
+    shown = ("rank", "name", *extra, "recovered (k)",
              "exposed (n)", "rate", "low 95%", "high 95%", "median days to crime")
     print_table(table, top, shown)
     _write(table, output)
