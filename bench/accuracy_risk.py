@@ -56,17 +56,18 @@ END_MARK = "<!-- end of section: aiming end-use checks (bench/accuracy_risk.py) 
 SHARES = (0.01, 0.05, 0.10)
 DISCUSSION = """Reading the table:
 
-- A default world holds ~120 checkable licences, so N = 1 % is two checks, and two
-  licences decide the ratio; 5 % and 10 % show the queue further down. Against random
-  choice the lift falls as N grows (the best-possible column shows why: diversion is
-  concentrated in a few large licences and a few custodians).
+- A default world holds ~120 checkable licences, so N = 1 % is two checks and two
+  licences decide the ratio; the medium world (516 licences, N = 6) is steadier; 5 % and
+  10 % show the queue further down. Against random choice the lift falls as N grows, and
+  at 10 % even the best possible choice is rarely 5x random (the best-possible column:
+  diversion is concentrated in a few large licences and a few custodians).
 - Much of the lift comes from what the record already says: loss and theft reports
   (`losses_thefts_v1`) are diversions that custodians reported, about a third of them in
-  the simulator. The *no recovery flags* column does about as well as the full queue, usually better:
-  on these worlds the flags built on traced recoveries, kept at their stated priors
-  because no check outcomes exist yet, add little beyond the loss reports. The *silent*
-  columns show the queue also reaches the weapons that no report mentions (the ones a check
-  would have to find), at about the same ratio.
+  the simulator. The *no recovery flags* column does about as well as the full queue,
+  usually better: on these worlds the flags built on traced recoveries, kept at their
+  stated priors because no check outcomes exist yet, add little beyond the loss reports.
+  The *silent* columns show the queue also reaches the weapons that no report mentions
+  (the ones a check would have to find), at about the same ratio.
 - Value-ranked choice is strong for licences (diversion scales with the number of weapons
   a licence ships) and weak for custodians (the largest recipient, the import authority,
   diverts nothing in the simulator).
@@ -211,7 +212,8 @@ def markdown(rows: Sequence[Row], command: str, seconds: float) -> str:
              "thefts; *silent* counts only those diverted with no report, which only a check "
              "(or a recovery) can bring to light.", "",
              f"    {command}", "",
-             f"({seconds:.0f} s for all worlds, simulation, import and tracing included.)", "",
+             f"({seconds:.0f} s; each world is simulated, imported and traced once, then kept in "
+             "`--workdir`.)", "",
              "| world | level | N (share) | eligible | diverted | queue | ×random | no recovery flags "
              "| value-ranked | random | best possible | silent: queue | silent: random |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
