@@ -92,3 +92,13 @@ def test_small_counts_are_suppressed_for_analysts_and_the_public(world: ApiWorld
     exact = world.client.get("/v1/reports/diversion", headers=world.headers(SED),
                              params={"group": "custodian"}).json()
     assert any(isinstance(r["rate"], float) for r in exact["rows"])
+
+
+def test_risk_queue_names_its_reasons(world: ApiWorld) -> None:
+    queue = world.client.get("/v1/risk/queue", headers=world.headers(EXP), params={"budget": 3}).json()
+    assert queue["level"] == "licence" and queue["budget"] == 3 and queue["risk_version"]
+    assert queue["queue"] and queue["queue"][0]["subject_id"] == "DSP5-050123"
+    assert all(f["reason"] and f["records"] for q in queue["queue"] for f in q["flags"])
+    custodians = world.client.get("/v1/risk/queue", headers=world.headers(SED),
+                                  params={"level": "custodian"}).json()
+    assert custodians["level"] == "custodian"
