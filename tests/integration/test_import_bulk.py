@@ -4,6 +4,7 @@ writer thread, indexes rebuilt) and custody events staged by a second process.""
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,3 +169,57 @@ def test_a_clean_bulk_load_is_copied_from_staging_and_falls_back_if_the_chain_mo
     assert by_file(again)["custody_events.csv"] == (14, 0, 0)
     assert verify_ledger(other).head == verify_ledger(store).head
     other.engine.dispose()
+
+
+def _shared_world(folder: Path) -> Path:
+    """The Michoacán parties and licence, 600 items with five events each, and some bad rows
+    spread through the file: enough chunks for two processes to share."""
+    shutil.copytree(FIXTURES / "michoacan", folder)
+    items = ["item_id,manufacturer,serial,licence_id"]
+    events = ["event_id,event_type,occurred_at,item_id,from_party_id,to_party_id,notes"]
+    for n in range(600):
+        items.append(f"S-{n},Bushmaster,SH{n:05d},DSP5-050123")
+        day = n % 28 + 1
+        events += [f"S-E-{n}-1,ship,2007-01-{day:02d},S-{n},P-BUSH,P-SEDENA,",
+                   f"S-E-{n}-2,receive,2007-02-{day:02d}T10:00:00Z,S-{n},,P-SEDENA,caja {n}",
+                   f"S-E-{n}-3,transfer,2007-0{3 + n % 2}-{day:02d},S-{n},P-SEDENA,P-MIC-GOV,",
+                   f"S-E-{n}-4,receive,2007-03-{day:02d},S-{n},,P-MIC-GOV,",
+                   f"S-E-{n}-5,{'assign' if n % 97 else 'bogus'},2007-0{5 if n % 89 else 1}-{day:02d},"
+                   f"S-{n},P-MIC-GOV,P-MIC-SSP,"]
+    with (folder / "items.csv").open("a", encoding="utf-8") as f:
+        f.write("\n".join(items[1:]) + "\n")
+    with (folder / "custody_events.csv").open("a", encoding="utf-8") as f:
+        f.write("\n".join(",".join(e.split(",")[:6]) + ",,," for e in events[1:]) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("child_waits", [0.0, 1.5])
+def test_two_processes_sharing_the_events_file_report_what_one_does(
+        store_url: str, second_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        child_waits: float) -> None:
+    """Chunks staged here and in the staging process (``child_waits``: this process takes
+    most of them) give the same counts, rejects file and ledger as reading inline."""
+    monkeypatch.setattr(importing, "BULK_FROM", 1)
+    monkeypatch.setattr(importing, "SHARE_CHUNK", 50)
+    original = importing._stage_elsewhere
+
+    def late(*args: Any) -> None:
+        time.sleep(child_waits)
+        original(*args)
+
+    monkeypatch.setattr(importing, "_stage_elsewhere", late)
+    outcomes = []
+    for url, limit in ((store_url, 10**12), (second_url, 0)):
+        monkeypatch.setattr(importing, "LARGE_EVENTS_FILE", limit)
+        store = open_store(url)
+        run = tmp_path / f"run-{limit}"
+        run.mkdir()
+        report = run_import(store, _shared_world(run / "world"), run)
+        verified = verify_ledger(store)
+        assert verified.ok
+        outcomes.append((by_file(report), (run / "rejects.csv").read_text(encoding="utf-8"),
+                         verified.events, verified.head))
+        store.engine.dispose()
+    assert outcomes[0] == outcomes[1]
+    taken, _, rejected = outcomes[0][0]["custody_events.csv"]
+    assert taken > 2_500 and rejected > 300  # bad types and dates, receipts before transfers

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -60,6 +61,8 @@ BULK_FROM = 100_000
 # From this size (about 50,000 events) a custody events file is staged by a second
 # process while this one imports the rest; below it, a process costs more than it saves.
 LARGE_EVENTS_FILE = 4_000_000
+# Rows per chunk when both processes stage a shared file.
+SHARE_CHUNK = 10_000
 ITEM_GROUP = 2_000
 ORDER = [s.name for s in SCHEMAS]
 REJECT_COLUMNS = ("file", "row", "column", "reason", "value")
@@ -168,17 +171,29 @@ def _few_collections() -> Iterator[None]:
 
 def _valid_rows(source: SourceFile, mapping: ColumnMapping, report: FileReport,
                 reject: Callable[[int, list[Problem]], None],
-                progress: Callable[[int, int], None]) -> Iterator[ReadRow]:
+                progress: Callable[[int, int], None],
+                claim: Callable[[], int] | None = None) -> Iterator[ReadRow]:
     """Valid rows of one file as (row number, values in schema column order, extra JSON or None).
 
     Invalid rows go to ``reject``. ``RowPlan`` takes the rows it can accept
     outright; every other row is judged by ``validate_row``, the one place that
-    finds and words problems.
+    finds and words problems. With ``claim``, two processes share the file: each
+    parses every row but validates only the chunks of SHARE_CHUNK rows it claimed
+    (``claim`` hands out chunk numbers 0, 1, 2, ... once each, to whoever asks).
     """
     schema = SCHEMA_BY_NAME[source.contract_file]
     reader = RowReader(source, mapping)
     plan: RowPlan | None = None
-    for number, cells in reader.cells():
+    mine = claim() if claim is not None else -1
+    for index, (number, cells) in enumerate(reader.cells()):
+        if claim is not None:
+            chunk = index // SHARE_CHUNK
+            if chunk != mine:
+                if chunk < mine:
+                    continue
+                mine = claim()
+                if chunk < mine:
+                    continue
         if plan is None:
             plan = RowPlan(schema, reader.header)
         report.rows += 1
@@ -195,8 +210,8 @@ def _valid_rows(source: SourceFile, mapping: ColumnMapping, report: FileReport,
     progress(reader.size, reader.size)
 
 
-def _stage(rows: Iterable[ReadRow], staging: EventStaging | StagingWriter) -> None:
-    """Valid custody event rows into the staging file, then its indexes."""
+def _stage(rows: Iterable[ReadRow], staging: EventStaging | StagingWriter, index: bool = True) -> None:
+    """Valid custody event rows into the staging file, then (``index``) its indexes."""
     batch: list[StagedRow] = []
     for number, values, extra in rows:
         batch.append((number, *values, extra))
@@ -204,14 +219,19 @@ def _stage(rows: Iterable[ReadRow], staging: EventStaging | StagingWriter) -> No
             staging.add(batch)
             batch = []
     staging.add(batch)
-    staging.finish_loading()
+    if index:
+        staging.finish_loading()
+    else:
+        staging.db.commit()
 
 
 def _stage_elsewhere(source: SourceFile, mapping: ColumnMapping, path: Path, done: Any,
-                     results: Any, first_seq: int, recorded_at: str) -> None:
-    """The staging process: read, validate and stage ``source`` into ``path`` and send
-    ("staged", rows read, rows staged, error or None); refused rows are kept in the file.
-    Then hash ahead for the append (``hash_ahead``) and send ("hashed", path or None)."""
+                     results: Any, first_seq: int, recorded_at: str, counter: Any) -> None:
+    """The staging process: read, validate and stage its share of ``source`` into ``path``
+    (all of it when ``counter`` is None, else the chunks it claims from ``counter``) and
+    send ("staged", rows read, rows staged, error or None); refused rows are kept in the
+    file. Then, once the importer says the file is whole and indexed, hash ahead for the
+    append (``hash_ahead``) and send ("hashed", path or None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importer decides when this stops
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
@@ -224,7 +244,8 @@ def _stage_elsewhere(source: SourceFile, mapping: ColumnMapping, path: Path, don
         def progress(read: int, _size: int) -> None:
             done.value = read
 
-        _stage(_valid_rows(source, mapping, report, refuse, progress), writer)
+        claim = None if counter is None else partial(_claim, counter)
+        _stage(_valid_rows(source, mapping, report, refuse, progress, claim), writer, index=False)
         writer.close()
         results.send(("staged", report.rows, writer.count, None))
     except BaseException as exc:
@@ -234,9 +255,21 @@ def _stage_elsewhere(source: SourceFile, mapping: ColumnMapping, path: Path, don
             results.send(("staged", 0, 0, RuntimeError(f"staging {source.path.name} failed: {exc!r}")))
         return
     try:
+        if results.recv() != "hash":
+            return
         results.send(("hashed", hash_ahead(path, first_seq, recorded_at, content_hash)))
+    except EOFError:
+        return  # the importer went on without hashes
     except Exception:
         results.send(("hashed", None))  # the importer hashes everything itself
+
+
+def _claim(counter: Any) -> int:
+    """The next chunk of a shared file: each number once, to whichever process asks first."""
+    with counter.get_lock():
+        chunk = int(counter.value)
+        counter.value = chunk + 1
+    return chunk
 
 
 class _StagingProcess:
@@ -262,10 +295,15 @@ class _StagingProcess:
         context = (multiprocessing.get_context("fork") if "fork" in methods
                    else multiprocessing.get_context("spawn"))
         self._done = context.Value("q", 0, lock=False)
-        self._results, sender = context.Pipe(duplex=False)
+        # A CSV is shared chunk by chunk once this process is free; a workbook is read once.
+        self.shared = source.path.suffix.lower() == ".csv"
+        self._part: Path | None = None
+        self._counter = context.Value("q", 0) if self.shared else None
+        self._results, sender = context.Pipe(duplex=True)
         self._process = context.Process(
             target=_stage_elsewhere, name="armstrace-staging", daemon=True,
-            args=(source, mapping, self.staging.hand_over(), self._done, sender, first_seq, recorded_at))
+            args=(source, mapping, self.staging.hand_over(), self._done, sender, first_seq, recorded_at,
+                  self._counter))
         self._process.start()
         sender.close()
 
@@ -279,12 +317,41 @@ class _StagingProcess:
             on_wait()
         return self._results.recv()
 
+    def share(self, mapping: ColumnMapping) -> int:
+        """Stage chunks of the file here too, until none are left; the rows read here."""
+        if self._counter is None:
+            return 0
+        part = self.staging.path.with_name("share.db")
+        writer = StagingWriter(part, create=True)
+        report = FileReport(str(self.source.path), self.source.contract_file)
+
+        def progress(done: int, total: int) -> None:
+            self.progress(self.source.path.name, max(done, int(self._done.value)), total)
+
+        def refuse(number: int, problems: list[Problem]) -> None:
+            writer.refuse(number, [(p.column, p.reason, p.value) for p in problems])
+
+        try:
+            _stage(_valid_rows(self.source, mapping, report, refuse, progress,
+                               partial(_claim, self._counter)), writer, index=False)
+        finally:
+            writer.db.close()
+        self._part = part
+        return report.rows
+
     def finish(self) -> int:
-        """Wait until the file is staged; the rows read. The process's error is raised here."""
+        """Wait until the other process has staged its share, take in this process's share
+        and index the whole; the rows read there. Its error is raised here."""
         _, rows, count, error = self._receive(self.show_progress)
         if error is not None:
             raise error
         self.staging.take_back(count)
+        part = self._part
+        if part is not None:
+            self.staging.absorb(part)
+            part.unlink()
+        self.staging.finish_loading()
+        self._results.send("hash")
         self.show_progress()
         return int(rows)
 
@@ -510,7 +577,8 @@ class Importer:
             process, self._staging = self._staging, None
             with process.staging as staging:
                 try:
-                    report.rows = process.finish()
+                    own = process.share(self.mapping)
+                    report.rows = process.finish() + own
                     for number, problems in staging.refused():
                         self.rejects.add(report, name, number, [Problem(*p) for p in problems])
                     self._check_and_append(staging, source, report, process)

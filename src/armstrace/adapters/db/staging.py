@@ -69,13 +69,27 @@ class _Filling:
         self.db.execute("CREATE INDEX by_id ON staged (event_id)")
 
 
-class StagingWriter(_Filling):
-    """The other process's side of ``EventStaging.hand_over``: fills and indexes the file,
-    and keeps the rows it refused (``refuse``) for the importer to report."""
+def _create(db: sqlite3.Connection) -> None:
+    # row_no as INTEGER PRIMARY KEY is the rowid: file order is the table's own order.
+    db.execute(f"CREATE TABLE staged (row_no INTEGER PRIMARY KEY, {', '.join(_COLUMNS[1:])})")
+    # Rows refused while staging in another process (or a share of the file), to report later.
+    db.execute("CREATE TABLE refused (row_no INTEGER, column_name, reason, value)")
+    db.commit()
 
-    def __init__(self, path: Path) -> None:
+
+class StagingWriter(_Filling):
+    """Stages a share of a file for an ``EventStaging`` that is elsewhere: in another
+    process (``EventStaging.hand_over``) or in a file of its own (``create=True``, merged by
+    ``EventStaging.absorb``). Keeps the rows it refused (``refuse``) for the importer."""
+
+    def __init__(self, path: Path, create: bool = False) -> None:
         self.db = _connect(path)
+        if create:
+            _create(self.db)
         self.count = 0
+
+    def commit(self) -> None:
+        self.db.commit()
 
     def refuse(self, number: int, problems: Sequence[tuple[str, str, str]]) -> None:
         self.db.executemany("INSERT INTO refused VALUES (?,?,?,?)", [(number, *p) for p in problems])
@@ -90,11 +104,7 @@ class EventStaging(_Filling):
         self._dir = tempfile.TemporaryDirectory(prefix="armstrace-stage-", dir=folder)
         self.path = Path(self._dir.name) / "staged.db"
         self.db = _connect(self.path)
-        # row_no as INTEGER PRIMARY KEY is the rowid: file order is the table's own order.
-        self.db.execute(f"CREATE TABLE staged (row_no INTEGER PRIMARY KEY, {', '.join(_COLUMNS[1:])})")
-        # Rows refused while staging in another process, for this one to report.
-        self.db.execute("CREATE TABLE refused (row_no INTEGER, column_name, reason, value)")
-        self.db.commit()
+        _create(self.db)
         self.count = 0
 
     def __enter__(self) -> EventStaging:
@@ -118,9 +128,22 @@ class EventStaging(_Filling):
         self.db = _connect(self.path)
         self.count = count
 
+    def absorb(self, part: Path) -> None:
+        """Add the rows (staged and refused) of a share staged in a file of its own."""
+        self.db.commit()
+        self.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+        try:
+            added = self.db.execute("INSERT INTO staged SELECT * FROM part.staged").rowcount
+            self.db.execute("INSERT INTO refused SELECT * FROM part.refused ORDER BY rowid")
+            self.db.commit()
+        finally:
+            self.db.execute("DETACH DATABASE part")
+        self.count += added
+
     def refused(self) -> Iterator[tuple[int, list[tuple[str, str, str]]]]:
-        """Rows the other process refused: (row number, [(column, reason, value), ...]), in file order."""
-        rows = self.db.execute("SELECT row_no, column_name, reason, value FROM refused ORDER BY rowid")
+        """Rows refused elsewhere: (row number, [(column, reason, value), ...]), in file order."""
+        rows = self.db.execute("SELECT row_no, column_name, reason, value FROM refused "
+                               "ORDER BY row_no, rowid")
         current: int | None = None
         problems: list[tuple[str, str, str]] = []
         for number, column, reason, value in rows:
