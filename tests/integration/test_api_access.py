@@ -4,7 +4,7 @@ The routes come from ``app.routes``, so an endpoint added without a row here fai
 this test instead of escaping the matrix. Requests go without parameters or body:
 the authorisation dependency answers before validation, so an allowed role gets
 anything but 401/403 (usually 422 or 200) and a refused one gets 403 (401 with
-no token). One backend is enough: the policy does not read the store.
+no token). On both backends: tokens and organisations are read from the store.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ EXPECTED: dict[tuple[str, str], str] = {
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> ApiWorld:
-    return build(f"sqlite:///{tmp_path / 'store.db'}", tmp_path, extra_orgs=False)
+def world(store_url: str, tmp_path: Path) -> ApiWorld:
+    return build(store_url, tmp_path, extra_orgs=False)
 
 
 DOC_PAGES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -112,7 +112,8 @@ def test_revoked_and_bad_tokens_are_refused(world: ApiWorld) -> None:
     assert world.client.get("/v1/me", headers=world.headers(Role.ANALYST)).status_code == 401
     for bad in ("Bearer ", "Bearer at_x_y", "Basic abc", world.tokens[Role.PUBLIC]):
         assert world.client.get("/v1/me", headers={"Authorization": bad}).status_code == 401
-    stored = world.server.engine.connect().exec_driver_sql("SELECT token_hash FROM api_tokens").fetchall()
+    with world.server.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT token_hash FROM api_tokens").fetchall()
     assert all(len(bytes(r[0])) == 32 for r in stored)
 
 
