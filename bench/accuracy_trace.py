@@ -57,6 +57,8 @@ class Tally:
     review_single: int = 0  # ... listing one candidate
     review_named: int = 0  # ... naming a last custodian
     review_named_right: int = 0  # ... the documented one
+    matched_sibling: int = 0  # licensed recoveries matched to ANOTHER licensed item ...
+    matched_sibling_custodian: int = 0  # ... which names the documented custodian all the same
 
     def add(self, t: dict[str, str], row: dict[str, str]) -> None:
         truth_item = t["item_id"]
@@ -68,6 +70,10 @@ class Tally:
             right = status == "matched" and row["item_id"] == truth_item
             amb = status == "ambiguous" and truth_item in row["candidates"].split(";")
             self.matched_right += right
+            if status == "matched" and not right:
+                self.matched_sibling += 1
+                self.matched_sibling_custodian += (row["last_custodian_id"]
+                                                   == t["documented_last_custodian_id"])
             self.ambiguous_right += amb
             if row["last_custodian_id"]:
                 self.custodian_named += 1
@@ -222,6 +228,16 @@ def report(results: list[Result]) -> list[str]:
         lines.append(f"| {label(r)} | {o.review_licensed:,} | {100 * o.ambiguous_right / n:.1f}% | "
                      f"{100 * o.review_single / n:.1f}% | {100 * o.review_named / n:.1f}% | "
                      f"{100 * o.review_named_right / max(o.review_named, 1):.1f}% |")
+    lines.append("")
+    lines.append("### Wrong matches\n")
+    lines.append("| world | matched | wrong | never-licensed matched | licensed matched to another licensed "
+                 "item | ... naming the documented custodian all the same |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        o = r.overall
+        wrong = o.matched - o.matched_right
+        lines.append(f"| {label(r)} | {o.matched:,} | {wrong:,} | {o.false_matches:,} | "
+                     f"{o.matched_sibling:,} | {o.matched_sibling_custodian:,} |")
     lines.append("")
     lines.append("### What no tracer could get right (counted from the truth)\n")
     lines.append("| world | licensed read exactly as another licensed serial of their maker "

@@ -295,30 +295,64 @@ def _base(rng: random.Random, f: SerialFormat) -> int:
     return rng.randint(0, cap * 3)
 
 
-def allocate_serials(rng: random.Random, plans: list[LicencePlan]) -> SeriesIndex:
-    """Give every shipping licence a consecutive serial block, in issue order.
+# Retail production per series, serials per day, for formats that roll over to
+# new letters or blocks: from a small specialist line (about 10,000 a year) to a
+# best-selling model (about 300,000 a year). Mexico's licensed imports are a few
+# thousand weapons a year, so most of a series goes to other buyers.
+RATE_RANGE = (30.0, 800.0)
 
-    Between two licences of one maker the factory made weapons for other buyers
-    (a gap); inside a block a few numbers are skipped (rejects, samples).
-    Makers whose formats share a series key start from the same base, so the
-    same marking exists under two makers.
+
+def _production_rate(rng: random.Random, f: SerialFormat, base: int, span_days: int) -> float:
+    """Serials a factory stamps per day on one series.
+
+    A fixed-width marking cannot grow, so its line must fit the world's years
+    in the numbers left (those series stay dense: licensed lots sit close
+    together, with never-licensed weapons between them); the others are drawn
+    log-uniformly from ``RATE_RANGE``.
+    """
+    if f.style == "prefix":
+        room = max(int(f.capacity * 0.7) - base, f.capacity // 10)
+        return room / max(span_days, 1) * rng.uniform(0.2, 0.8)
+    lo, hi = RATE_RANGE
+    return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+
+
+def allocate_serials(rng: random.Random, plans: list[LicencePlan]) -> SeriesIndex:
+    """Give every shipping licence a consecutive serial block, in decision order.
+
+    Between two licences of one maker the factory kept making weapons of the
+    series for other buyers: the gap is its production in the days between the
+    two decisions (``_production_rate``), plus a few numbers; licences decided
+    the same week therefore sit almost side by side, and fixed-width series
+    are dense throughout. Inside a block a few numbers are skipped (rejects,
+    samples). Makers whose formats share a series key start from the same
+    base, so the same marking exists under two makers.
     """
     bases: dict[str, int] = {}
     counters: dict[tuple[str, str], int] = {}
+    last_day: dict[tuple[str, str], int] = {}
+    rates: dict[tuple[str, str], float] = {}
     ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for m in sorted({m.serial.key: m.serial for m in LICENSABLE}.values(), key=lambda f: f.key):
         bases[m.key] = _base(rng, m)
-    for p in plans:
-        if not p.ships:
-            continue
-        key = (p.model.maker, p.model.serial.key)
-        gap = 1 + int(rng.expovariate(1 / 25))
+    shipping = sorted((p for p in plans if p.ships), key=lambda p: (p.decided, p.seq))
+    if not shipping:
+        return SeriesIndex(ranges, counters, bases)
+    span_days = shipping[-1].decided - shipping[0].decided + 365
+    for p in shipping:
+        f = p.model.serial
+        key = (p.model.maker, f.key)
+        if key not in rates:
+            rates[key] = _production_rate(rng, f, bases[f.key], span_days)
+        days = p.decided - last_day.get(key, p.decided)
+        gap = 1 + int(rng.expovariate(1 / 25)) + int(rates[key] * days * rng.uniform(0.5, 1.5))
         if rng.random() < 0.08:
             gap += rng.randint(200, 3000)
-        start = counters.get(key, bases[p.model.serial.key]) + gap
+        start = counters.get(key, bases[f.key]) + gap
         p.gaps = int(p.quantity * 0.004 + rng.random() * 0.6) if p.quantity > 2 else 0
         p.serial_start, p.serial_span = start, p.quantity + p.gaps
         counters[key] = start + p.serial_span
+        last_day[key] = p.decided
         ranges.setdefault(key, []).append((start, start + p.serial_span - 1))
     return SeriesIndex(ranges, counters, bases)
 

@@ -31,7 +31,11 @@ P_DUPLICATE = 0.035
 P_SECOND_DUPLICATE = 0.2
 P_COLLISION = 0.03
 P_SEVERAL = 0.35  # raids and caches that yield more than one weapon
-P_NEAR = 0.35  # retail weapons of a licensed series numbered close to a licensed block
+# Crime guns of a licensed series made in the same production run as a licensed
+# block (weapons sold in the same months travel the same trafficking routes), on top
+# of those that fall near one by chance in a dense series.
+P_NEAR = 0.08
+NEAR_RUN = 2000  # numbers either side of a licensed block counted as the same run
 RELEASE_SPREAD = 200  # larger spreads held-back rows further through the file
 CIRCUMSTANCES = ("crime_scene", "checkpoint", "raid", "cache", "surrender", "other")
 CIRCUMSTANCE_W = (45, 15, 20, 12, 5, 3)
@@ -182,19 +186,22 @@ class RecoveryMaker:
 
     @staticmethod
     def _near(rng: random.Random, ranges: list[tuple[int, int]], counter: int) -> int:
-        """A number outside every licensed block of the series, close to one."""
+        """A number outside every licensed block of the series, made in the same run as one.
+
+        Within ``NEAR_RUN`` numbers before or after a licensed block: weapons made
+        the same weeks for other buyers. Where blocks sit side by side (a dense
+        series) the number falls between them.
+        """
         i = below(rng, len(ranges))
         lo, hi = ranges[i]
-        if i + 1 < len(ranges) and ranges[i + 1][0] - hi > 1 and rng.random() < 0.6:
-            return between(rng, hi + 1, ranges[i + 1][0] - 1)
-        if i == 0 and rng.random() < 0.3 and lo > 1:
-            return between(rng, max(0, lo - 2000), lo - 1)
-        if i + 1 == len(ranges):
-            return between(rng, counter, counter + 2000)
-        nxt = ranges[i + 1][0]
-        if nxt - hi > 1:
-            return between(rng, hi + 1, nxt - 1)
-        return between(rng, counter, counter + 2000)
+        if rng.random() < 0.6:  # after the block, up to the next one
+            nxt = ranges[i + 1][0] if i + 1 < len(ranges) else max(counter, hi + 1) + NEAR_RUN
+            if nxt - hi > 1:
+                return between(rng, hi + 1, min(hi + NEAR_RUN, nxt - 1))
+        prev = ranges[i - 1][1] if i > 0 else max(0, lo - NEAR_RUN - 1)
+        if lo - prev > 1:
+            return between(rng, max(prev + 1, lo - NEAR_RUN), lo - 1)
+        return between(rng, counter, counter + NEAR_RUN)
 
     def _far(self, rng: random.Random, key: tuple[str, str],
              ranges: list[tuple[int, int]]) -> int:
