@@ -36,7 +36,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/v1/reports/diversion"): "XIA",
     ("GET", "/v1/public/summary"): "XISLAP",
     ("GET", "/v1/ledger/tree-head"): "XISLAP",
-    ("GET", "/v1/ledger/proofs/inclusion"): "XISLA",
+    ("GET", "/v1/ledger/proofs/inclusion"): "XIL",
     ("GET", "/v1/ledger/proofs/consistency"): "XISLAP",
     ("GET", "/v1/ledger/entries"): "XIL",
     ("GET", "/v1/risk/queue"): "XI",

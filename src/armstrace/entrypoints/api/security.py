@@ -43,11 +43,12 @@ POLICY: Final[dict[tuple[str, str], frozenset[Role] | str]] = {
     ("GET", "/v1/reports/summary"): frozenset({EXP, IMP, ANA}),
     ("GET", "/v1/reports/diversion"): frozenset({EXP, IMP, ANA}),
     ("GET", "/v1/public/summary"): EVERY_ROLE,
-    # The ledger's proofs (mounted from ledger_routes): a tree head and the proofs
-    # reveal hashes only, and every agency must be able to check that nobody rewrote
-    # history; the entries themselves are custody records.
+    # The ledger's proofs (mounted from ledger_routes): a tree head and a consistency
+    # proof reveal hashes only, and every agency must be able to check that nobody
+    # rewrote history. An inclusion proof carries the event itself (its canonical
+    # encoding is the leaf), so it goes only to those who may read any entry.
     ("GET", "/v1/ledger/tree-head"): EVERY_ROLE,
-    ("GET", "/v1/ledger/proofs/inclusion"): frozenset({EXP, IMP, STA, LAW, ANA}),
+    ("GET", "/v1/ledger/proofs/inclusion"): frozenset({EXP, IMP, LAW}),
     ("GET", "/v1/ledger/proofs/consistency"): EVERY_ROLE,
     ("GET", "/v1/ledger/entries"): frozenset({EXP, IMP, LAW}),
     ("GET", "/v1/risk/queue"): frozenset({EXP, IMP}),
