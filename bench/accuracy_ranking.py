@@ -45,6 +45,7 @@ from armstrace.services.analytics_data import Dataset, load_dataset
 from armstrace.services.importing import Importer
 from armstrace.services.ports import SystemClock
 from armstrace.simulate.world import generate_world
+from bench.sections import replace_section
 
 KS = (5, 10, 13)
 CHOSEN = "wilson_lower_95 (chosen)"
@@ -282,20 +283,8 @@ def provenance() -> str:
 
 
 def append_section(path: Path, text: str) -> None:
-    """Replace our own section (from HEADING to END_MARK) if present, else append it.
-
-    Other engineers write other sections of the same file: everything outside
-    our markers is kept as it is.
-    """
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Accuracy\n"
-    block = text.rstrip("\n") + "\n\n" + END_MARK + "\n"
-    start, end = old.find(HEADING), old.find(END_MARK)
-    if start >= 0 and end > start:
-        rest = old[end + len(END_MARK):].lstrip("\n")
-        new = old[:start] + block + ("\n" + rest if rest else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new, encoding="utf-8")
+    """Replace our own section (from HEADING to END_MARK) if present, else append it."""
+    replace_section(path, text, HEADING, END_MARK)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -50,6 +50,7 @@ from armstrace.domain.vocabulary import CUSTODY_TAKING
 from armstrace.services.analytics_data import load_dataset
 from armstrace.services.risk import RiskReport, budget_for, gather_facts, risk_report
 from bench.accuracy_ranking import prepare, run_tracer
+from bench.sections import replace_section
 
 HEADING = "## Aiming end-use checks: the risk queue"
 END_MARK = "<!-- end of section: aiming end-use checks (bench/accuracy_risk.py) -->"
@@ -259,23 +260,6 @@ def _wrap(line: str) -> str:
     return textwrap.fill(line, 88)
 
 
-def replace_section(path: Path, text: str, heading: str = HEADING, end_mark: str = END_MARK) -> None:
-    """Replace our own section (heading to end mark) of a shared file, else append it.
-
-    The same rule as ``bench.accuracy_ranking.append_section``: everything outside
-    our markers is left as other benches wrote it.
-    """
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Accuracy\n"
-    block = text.rstrip("\n") + "\n\n" + end_mark + "\n"
-    start, end = old.find(heading), old.find(end_mark)
-    if start >= 0 and end > start:
-        rest = old[end + len(end_mark):].lstrip("\n")
-        new = old[:start] + block + ("\n" + rest if rest else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--worlds", default="default:11,default:12,default:13",
@@ -293,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     text = markdown(rows, command, time.perf_counter() - t0)
     print(text)
     if args.markdown:
-        replace_section(args.markdown, text)
+        replace_section(args.markdown, text, HEADING, END_MARK)
 
 
 if __name__ == "__main__":

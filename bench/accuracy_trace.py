@@ -33,6 +33,7 @@ from pathlib import Path
 
 from armstrace.bootstrap import open_store
 from armstrace.services.tracing import trace_all
+from bench.sections import replace_section
 from bench.trace_worlds import prepare_world, read_truth
 
 TUNING_SEED = 1
@@ -383,15 +384,7 @@ def write_section(path: Path, tables: str, intro: Path | None, command: str) -> 
     """
     body = intro.read_text(encoding="utf-8") if intro else "{tables}"
     body = body.replace("{tables}", tables).replace("{command}", command)
-    block = f"{HEADING}\n\n{body.strip()}\n\n{END_MARK}\n"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Accuracy\n"
-    start, end = old.find(HEADING), old.find(END_MARK)
-    if start >= 0 and end > start:
-        rest = old[end + len(END_MARK):].lstrip("\n")
-        new = old[:start] + block + ("\n" + rest if rest else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new, encoding="utf-8")
+    replace_section(path, f"{HEADING}\n\n{body.strip()}\n", HEADING, END_MARK)
 
 
 if __name__ == "__main__":
