@@ -18,6 +18,7 @@ sit one substitution or one swap away from the reading.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,9 @@ B = npt.NDArray[np.bool_]
 # just somewhere in the maker's production, where the base prior speaks.
 RUN_REACH = 1000
 MAX_RUN_DIGITS = 18  # numbers that still fit an int64 with room for a digit change
+# Threads for building and querying the candidate index: numpy releases the GIL in
+# the heavy steps, so a second core shortens both (results are identical).
+INDEX_WORKERS = min(2, os.cpu_count() or 1)
 _RUN_RE = re.compile(r"^(.*?)(\d+)([^\d]*)$")
 
 
@@ -239,7 +243,7 @@ def build_registry(
         if n % 50_000 == 0:
             progress("reading the registry", n, total)
     progress("indexing serials", 0, None)
-    index = CandidateIndex.build(serials)
+    index = CandidateIndex.build(serials, workers=INDEX_WORKERS)
     # keep the canonical form only (what reasons show, and what the runs are made of)
     canonical = [s if is_canonical(s) else normalise_serial(s).canonical for s in serials]
     del serials
@@ -316,7 +320,7 @@ def gather(
     ``makers``/``calibres``/``models`` are the recoveries' fields as written.
     """
     if batch is None:
-        batch = reg.index.query_many(readings, max_edits=2)
+        batch = reg.index.query_many(readings, max_edits=2, workers=INDEX_WORKERS)
     nq = len(readings)
     counts = batch.counts()
     q = np.repeat(np.arange(nq, dtype=np.int64), counts)

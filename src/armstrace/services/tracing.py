@@ -56,6 +56,7 @@ from armstrace.domain.scoring import (
 from armstrace.domain.serials import SerialReading, normalise_serial
 from armstrace.services.ports import Clock, Progress, SystemClock, no_progress
 from armstrace.services.trace_evidence import (
+    INDEX_WORKERS,
     BatchEvidence,
     CustodyEvidence,
     Registry,
@@ -217,7 +218,7 @@ class Tracer:
         recovery's candidates (and its crowding counts) stay together.
         """
         readings = [normalise_serial(r.serial) for r in recs]
-        batch = self.reg.index.query_many(readings, max_edits=2)
+        batch = self.reg.index.query_many(readings, max_edits=2, workers=INDEX_WORKERS)
         for a, b in _row_chunks(batch.offsets, ROW_BUDGET):
             yield self.score(recs[a:b], readings[a:b], _slice(batch, a, b))
 
