@@ -22,6 +22,31 @@ def armstrace(*args: str, cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def import_killed_once(world: Path, cwd: Path, table: str) -> tuple[int, str]:
+    """Start ``armstrace import world`` on cwd's default store and SIGTERM it as soon as
+    ``table`` holds rows. Returns (the import's exit status, its stderr); fails the test
+    if the import ended before it could be interrupted."""
+    db = cwd / "armstrace.db"
+    proc = subprocess.Popen([sys.executable, "-m", "armstrace", "import", str(world), "-q"],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={k: v for k, v in os.environ.items() if k != "ARMSTRACE_DB"})
+    deadline = time.time() + 120
+    seen = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db, timeout=1) as conn:
+                seen = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if seen:
+            proc.send_signal(signal.SIGTERM)
+            break
+    _, err = proc.communicate(timeout=60)
+    if seen == 0:
+        pytest.fail("the import finished before it could be interrupted; make the file bigger")
+    return proc.returncode, err
+
 def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
     assert result.returncode == code, result.stdout + result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -81,25 +106,8 @@ def test_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it(tmp_pa
     (world / "items.csv").write_text("\n".join(items) + "\n", encoding="utf-8")
     (world / "custody_events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
     db = tmp_path / "armstrace.db"
-    proc = subprocess.Popen([sys.executable, "-m", "armstrace", "import", str(world), "-q"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={k: v for k, v in os.environ.items() if k != "ARMSTRACE_DB"})
-    deadline = time.time() + 120
-    stored = 0
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        try:
-            with sqlite3.connect(db, timeout=1) as conn:
-                stored = conn.execute("SELECT count(*) FROM custody_events").fetchone()[0]
-        except sqlite3.Error:
-            continue
-        if stored:
-            proc.send_signal(signal.SIGTERM)
-            break
-    _, err = proc.communicate(timeout=60)
-    if stored == 0:
-        pytest.fail("the import finished before it could be interrupted; make the file bigger")
-    assert proc.returncode == 130, err
+    returncode, err = import_killed_once(world, tmp_path, "custody_events")
+    assert returncode == 130, err
     assert "run the same import again" in err and "Traceback" not in err
     assert armstrace("verify", cwd=tmp_path).returncode == 0
     rerun = armstrace("import", str(world), cwd=tmp_path)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import pytest
-from tests.e2e.test_cli import armstrace
+from tests.e2e.test_cli import armstrace, import_killed_once
 
 
 def _world(folder: Path, weapons: int) -> None:
@@ -37,25 +31,8 @@ def test_killed_while_a_second_process_stages_events_then_a_rerun_completes(tmp_
     _world(world, 60_000)
     assert (world / "custody_events.csv").stat().st_size > 4_000_000
     db = tmp_path / "armstrace.db"
-    proc = subprocess.Popen([sys.executable, "-m", "armstrace", "import", str(world), "-q"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={k: v for k, v in os.environ.items() if k != "ARMSTRACE_DB"})
-    deadline = time.time() + 120
-    items = 0
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        try:
-            with sqlite3.connect(db, timeout=1) as conn:
-                items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-        except sqlite3.Error:
-            continue
-        if items:
-            proc.send_signal(signal.SIGTERM)
-            break
-    _, err = proc.communicate(timeout=60)
-    if items == 0:
-        pytest.fail("the import finished before it could be interrupted; make the file bigger")
-    assert proc.returncode == 130, err
+    returncode, err = import_killed_once(world, tmp_path, "items")
+    assert returncode == 130, err
     assert "run the same import again" in err and "Traceback" not in err
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM custody_events").fetchone()[0] == 0
