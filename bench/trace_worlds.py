@@ -30,23 +30,34 @@ class World:
         return self.folder / "truth" / "truth_recoveries.csv"
 
 
-def prepare_world(workdir: Path, seed: int, scale: str, *, shifted: bool = False) -> World:
+VARIANTS = ("shifted", "poor", "fair", "careful")
+
+
+def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") -> World:
     """Simulate (seed, scale) and import it, unless already done in ``workdir``.
 
-    ``shifted``: the same world with its recoveries re-recorded under another error
-    model (``shifted_damage``).
+    ``variant``: "" for the world as simulated; otherwise the same world with its
+    recoveries written down again from the truth: ``shifted`` under another error
+    model (``shifted_damage``), or a recording profile of the simulator's own
+    (``poor``, ``fair``, ``careful``; ``rerecord``).
     """
-    folder = workdir / (f"{scale}-{seed}" + ("-shifted" if shifted else ""))
+    if variant and variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
+    folder = workdir / (f"{scale}-{seed}" + (f"-{variant}" if variant else ""))
     db = folder / "store.db"
     url = f"sqlite:///{db}"
     done = folder / ".imported"
     if not done.exists():
         folder.mkdir(parents=True, exist_ok=True)
         world = folder / "world"
-        if shifted:
+        if variant == "shifted":
             from bench.shifted_damage import shift_world
 
             shift_world(prepare_world(workdir, seed, scale).folder, world, seed)
+        elif variant:
+            from bench.rerecord import rerecord_world
+
+            rerecord_world(prepare_world(workdir, seed, scale).folder, world, seed, variant)
         else:
             generate_world(world, seed=seed, scale=scale)
         if db.exists():

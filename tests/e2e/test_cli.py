@@ -93,6 +93,8 @@ def test_user_mistakes_get_one_clear_line(tmp_path: Path) -> None:
     bad.mkdir()
     (bad / "parties.csv").write_bytes("party_id,name,kind\nP-1,Policía,other\n".encode("latin-1"))
     assert_clean_failure(armstrace("import", str(bad), cwd=tmp_path), 2, "not UTF-8")
+    assert_clean_failure(armstrace("simulate", "--out", str(tmp_path / "w"), "--recording", "sloppy",
+                                   cwd=tmp_path), 2, "use one of poor, fair, careful")
 
 
 def test_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it(tmp_path: Path) -> None:

@@ -259,3 +259,29 @@ def test_progress_is_reported_and_nothing_printed(
 def test_unknown_scale_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         generate_world(tmp_path, scale="huge")
+
+
+def test_recording_profiles_change_how_often_serials_are_damaged(tmp_path: Path) -> None:
+    """Careful records keep every kind of damage possible but make it rarer; the default
+    profile is the poor one, and the manifest says which profile wrote the world."""
+    import json
+
+    def damaged_share(folder: Path) -> tuple[float, set[str]]:
+        _, rows = read(folder / "truth" / "truth_recoveries.csv")
+        serial_kinds = {"substitution", "transposition", "insertion", "deletion", "obliterated",
+                        "serial_missing", "partial_obliteration", "unreadable"}
+        kinds = [set(r["damage"].split(";")) for r in rows]
+        return sum(bool(k & serial_kinds) for k in kinds) / len(rows), set().union(*kinds)
+
+    poor, careful, default = tmp_path / "poor", tmp_path / "careful", tmp_path / "default"
+    generate_world(poor, seed=4, scale="small", recording="poor")
+    generate_world(careful, seed=4, scale="small", recording="careful")
+    generate_world(default, seed=4, scale="small")
+    assert (default / "recoveries.csv").read_bytes() == (poor / "recoveries.csv").read_bytes()
+    poor_share, _ = damaged_share(poor)
+    careful_share, careful_kinds = damaged_share(careful)
+    assert careful_share < poor_share / 3
+    assert {"substitution", "transposition", "obliterated", "lookalike"} <= careful_kinds
+    assert json.loads((careful / "truth" / "manifest.json").read_text())["recording"] == "careful"
+    with pytest.raises(ValueError, match="unknown recording profile"):
+        generate_world(tmp_path / "x", scale="tiny", recording="sloppy")

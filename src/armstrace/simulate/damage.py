@@ -29,12 +29,6 @@ from armstrace.simulate.notations import (
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
-# Probabilities, tuned by eye to resemble poor seizure lists; varied on purpose.
-P_PERFECT = 0.18  # the whole row recorded exactly as marked
-P_OBLITERATED = 0.06
-P_SERIAL_MISSING = 0.03
-P_PARTIAL = 0.05
-ERROR_COUNT_WEIGHTS = (0.56, 0.28, 0.12, 0.04)  # 0, 1, 2, 3 character-level errors
 CHAR_ERRORS = (
     "lookalike", "substitution", "transposition", "insertion", "deletion",
     "prefix_dropped", "zeros_lost", "unreadable",
@@ -42,6 +36,49 @@ CHAR_ERRORS = (
 CHAR_ERROR_WEIGHTS = (5, 4, 3, 2, 2, 2, 2, 3)
 P_LABEL, P_SPACE, P_DASH, P_LOWER = 0.10, 0.08, 0.06, 0.08
 _CHAR_ERROR_PICK = Weighted(CHAR_ERRORS, CHAR_ERROR_WEIGHTS)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingProfile:
+    """How carefully one agency writes down what it seizes.
+
+    Only the frequencies differ between profiles; every kind of damage stays
+    possible in each, so a careful agency's list still holds slips, look-alikes,
+    obliterated markings and aliases, just fewer of them. Why profiles at all:
+    how often serials are miscopied sets what any tracer can do (a reading that
+    equals a licensed serial is that weapon only as often as other weapons'
+    slips do not land there), and agencies differ; ``docs/accuracy.md`` measures
+    the tracer under each.
+
+    ``perfect``: the whole row recorded exactly as marked. Of the other rows:
+    ``obliterated`` (nothing readable), ``serial_missing``, ``partial`` (a run of
+    the marking ground away), and ``error_counts``: the chance of 0, 1, 2 or 3
+    character-level errors in what is left.
+    """
+
+    name: str
+    perfect: float
+    obliterated: float
+    serial_missing: float
+    partial: float
+    error_counts: tuple[float, float, float, float]
+
+
+# The simulator's default since the first world: seizure lists as poor as the ones
+# SEDENA shared (rates set by eye, not from a published error rate). About 45% of
+# licensed recoveries carry a damaged or missing serial; 62% are read exactly.
+POOR = RecordingProfile("poor", perfect=0.18, obliterated=0.06, serial_missing=0.03,
+                        partial=0.05, error_counts=(0.56, 0.28, 0.12, 0.04))
+# Lists typed with ordinary care: a character slip in about one serial in nine
+# (about 1 % per keystroke over a ten-character row, plus misreadings of worn
+# stamps), markings ground off or missing about half as often.
+FAIR = RecordingProfile("fair", perfect=0.40, obliterated=0.04, serial_missing=0.02,
+                        partial=0.03, error_counts=(0.80, 0.15, 0.04, 0.01))
+# A trace unit reading the weapon in hand and checking what it typed: slips are
+# rare, obliteration as in the field.
+CAREFUL = RecordingProfile("careful", perfect=0.60, obliterated=0.03, serial_missing=0.01,
+                           partial=0.02, error_counts=(0.93, 0.06, 0.008, 0.002))
+PROFILES: dict[str, RecordingProfile] = {p.name: p for p in (POOR, FAIR, CAREFUL)}
 
 
 @dataclass(slots=True)
@@ -58,14 +95,15 @@ class Reading:
 
 
 def read_weapon(
-    rng: random.Random, model: Model, serial: str, prefix_len: int, maker_name: str
+    rng: random.Random, model: Model, serial: str, prefix_len: int, maker_name: str,
+    profile: RecordingProfile = POOR,
 ) -> Reading:
     """Write down one seized weapon the way a hurried officer might."""
     wtype = pick(rng, WEAPON_TYPE_WORDS.get(model.weapon_type, (model.weapon_type,)))
-    if rng.random() < P_PERFECT:
+    if rng.random() < profile.perfect:
         return Reading(serial, "no", maker_name, model.name, model.calibre, model.weapon_type)
     kinds: list[str] = []
-    text, obliterated = damage_serial(rng, serial, prefix_len, kinds)
+    text, obliterated = damage_serial(rng, serial, prefix_len, kinds, profile)
     manufacturer = _maker(rng, model, maker_name, kinds)
     name = _model(rng, model, kinds)
     calibre = _calibre(rng, model, kinds)
@@ -73,26 +111,27 @@ def read_weapon(
 
 
 def damage_serial(
-    rng: random.Random, serial: str, prefix_len: int, kinds: list[str]
+    rng: random.Random, serial: str, prefix_len: int, kinds: list[str],
+    profile: RecordingProfile = POOR,
 ) -> tuple[str, str]:
     """Return (recorded serial, serial_obliterated) and append the kinds applied."""
     r = rng.random()
-    if r < P_OBLITERATED:
+    if r < profile.obliterated:
         kinds.append("obliterated")
         return pick(rng, NOTHING_READABLE), "yes"
-    r -= P_OBLITERATED
-    if r < P_SERIAL_MISSING:
+    r -= profile.obliterated
+    if r < profile.serial_missing:
         kinds.append("serial_missing")
         return "", ""
-    r -= P_SERIAL_MISSING
+    r -= profile.serial_missing
     chars = list(serial)
     obliterated = "no" if rng.random() < 0.7 else ""
-    if r < P_PARTIAL and len(chars) >= 4:
+    if r < profile.partial and len(chars) >= 4:
         _partial(rng, chars)
         kinds.append("partial_obliteration")
         obliterated = "partial"
     else:
-        n = _pick_count(rng)
+        n = _pick_count(rng, profile.error_counts)
         if n:
             chosen = _sample_kinds(rng, n)
             # Structural losses first (they need the intact prefix), unreadable last.
@@ -124,13 +163,13 @@ _ORDER = {
 }
 
 
-def _pick_count(rng: random.Random) -> int:
+def _pick_count(rng: random.Random, weights: tuple[float, ...]) -> int:
     r = rng.random()
-    for n, w in enumerate(ERROR_COUNT_WEIGHTS):
+    for n, w in enumerate(weights):
         if r < w:
             return n
         r -= w
-    return len(ERROR_COUNT_WEIGHTS) - 1
+    return len(weights) - 1
 
 
 def _sample_kinds(rng: random.Random, n: int) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from armstrace.simulate.catalogue import MAKERS, MODELS, RETAIL, Model
-from armstrace.simulate.damage import Reading, read_weapon
+from armstrace.simulate.damage import POOR, Reading, RecordingProfile, read_weapon
 from armstrace.simulate.draws import Weighted, below, between, iso_day, pick, year_of
 from armstrace.simulate.geography import Spot
 from armstrace.simulate.licences import LicencePlan, SeriesIndex
@@ -80,8 +80,9 @@ class RecoveryMaker:
 
     def __init__(self, rng: random.Random, sinks: Sinks, spots: dict[str, list[Spot]],
                  series: SeriesIndex, plans: list[LicencePlan], years: dict[int, int],
-                 last_day: int) -> None:
+                 last_day: int, recording: RecordingProfile = POOR) -> None:
         self.rng = rng
+        self.recording = recording
         self.sinks = sinks
         self.spots = spots
         self.series = series
@@ -130,8 +131,7 @@ class RecoveryMaker:
                     if self._years.get(year, 0) > 0:
                         self._years[year] -= 1
                     seized = self._crime_gun(rng)
-                    reading = read_weapon(rng, seized.model, seized.serial, seized.prefix_len,
-                                          MAKERS[seized.model.maker].name)
+                    reading = self._read(rng, seized)
                     self._write(rng, _Row(day, row.spot, row.agency, row.case, row.circ,
                                           reading, seized, ""))
                     left -= 1
@@ -230,6 +230,10 @@ class RecoveryMaker:
                       origin="serial_collision")
 
     # -- the row -------------------------------------------------------------
+    def _read(self, rng: random.Random, seized: Seized) -> Reading:
+        return read_weapon(rng, seized.model, seized.serial, seized.prefix_len,
+                           MAKERS[seized.model.maker].name, self.recording)
+
     def _region(self, rng: random.Random) -> str:
         return self._region_pick.pick(rng)
 
@@ -239,8 +243,7 @@ class RecoveryMaker:
         circ = self._circ.pick(rng)
         agency = self._agency(rng, day, spot)
         case = self._case_ref(rng, day, agency, spot)
-        maker = MAKERS[seized.model.maker]
-        reading = read_weapon(rng, seized.model, seized.serial, seized.prefix_len, maker.name)
+        reading = self._read(rng, seized)
         row = _Row(day, spot, agency, case, circ, reading, seized, "")
         if licensed:
             # Held back and released among later rows, so a licensed seizure does not
@@ -272,8 +275,7 @@ class RecoveryMaker:
             agency = row.agency if rng.random() < 0.6 else self._agency(rng, day, row.spot)
             case = row.case if rng.random() < 0.5 else self._case_ref(rng, day, agency, row.spot)
             s = row.seized
-            reading = row.reading if rng.random() < 0.5 else read_weapon(
-                rng, s.model, s.serial, s.prefix_len, MAKERS[s.model.maker].name)
+            reading = row.reading if rng.random() < 0.5 else self._read(rng, s)
             self._pending.append(_Row(day, row.spot, agency, case, row.circ, reading, s, rid))
 
     def _write(self, rng: random.Random, row: _Row) -> str:

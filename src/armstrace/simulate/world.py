@@ -19,6 +19,7 @@ from typing import Any
 
 from armstrace.simulate.calibration import LICENSED_SHARE_TARGET, apportion, calibrate
 from armstrace.simulate.custody import Ledger
+from armstrace.simulate.damage import POOR, PROFILES, RecordingProfile
 from armstrace.simulate.diversion import choose_diversion
 from armstrace.simulate.geography import build_spots
 from armstrace.simulate.licences import CASE_2009_ID, Planner, allocate_serials, split_rows
@@ -66,16 +67,34 @@ def resolve_scale(scale: str | int) -> tuple[str, int]:
     raise ValueError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)} or a number")
 
 
+def resolve_recording(recording: RecordingProfile | str) -> RecordingProfile:
+    """The recording profile for a profile or its name (ValueError when unknown)."""
+    if isinstance(recording, RecordingProfile):
+        return recording
+    if recording in PROFILES:
+        return PROFILES[recording]
+    raise ValueError(f"unknown recording profile {recording!r}; use one of {', '.join(PROFILES)}")
+
+
 def generate_world(
     out_dir: Path,
     *,
     seed: int = 0,
     scale: str | int = "default",
     spanish_recoveries: bool = False,
+    recording: RecordingProfile | str = POOR,
     progress: Progress | None = None,
 ) -> WorldSummary:
-    """Write a synthetic world of ``scale`` licensed weapons into ``out_dir``."""
+    """Write a synthetic world of ``scale`` licensed weapons into ``out_dir``.
+
+    ``recording``: how carefully recoveries are written down (a profile or its
+    name, see ``armstrace.simulate.damage``). Profiles draw different amounts of
+    randomness, so two profiles with one seed give two different worlds of the
+    same kind; to compare profiles on one world, re-record its recoveries from the
+    truth (``bench/recording_quality.py``).
+    """
     label, weapons = resolve_scale(scale)
+    profile = resolve_recording(recording)
     out_dir = Path(out_dir)
     report: Progress = progress or (lambda stage, done, total: None)
     cal = calibrate()
@@ -98,7 +117,7 @@ def generate_world(
             sinks.truth_splits.write(srow)
         report("licences", len(plans), len(plans))
         maker = RecoveryMaker(random.Random(f"{seed}:recoveries"), sinks, spots, series, plans,
-                              years, WORLD_END)
+                              years, WORLD_END, profile)
         ledger = Ledger(cast, sinks, diversion.rates, diversion.silent_states, maker, WORLD_END)
         done = 0
         next_report = PROGRESS_EVERY
@@ -123,6 +142,7 @@ def generate_world(
         "scale": label,
         "weapons": shipped,
         "spanish_recoveries": spanish_recoveries,
+        "recording": profile.name,
         "counts": counts,
         "calibration": {
             "fy_weights_usd": {str(k): round(v) for k, v in cal.fy_weights.items()},
