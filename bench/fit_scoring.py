@@ -1,4 +1,8 @@
-"""Fit the weights of ``scoring_v1`` on ONE simulated world (never the evaluation seeds).
+"""Fit one calibration of ``scoring_v1`` on ONE simulated world (never the evaluation seeds).
+
+A calibration (``armstrace.domain.calibrations``) is the weights and thresholds for
+records of one quality; ``--variant`` fits on the tuning world written down again
+under a recording profile (``poor``, ``fair``, ``careful``; ``bench/rerecord.py``).
 
 The score is a conditional logit: for each recovery, the hypotheses are its
 candidates and *none*; the truth says which one holds (the true item when the
@@ -15,9 +19,11 @@ fit; half of the recoveries without a licensed truth are kept, with weight 2.
 
 Then the decision thresholds are swept on the same world and the loosest set
 meeting the targets (with margin) is printed, to be copied into
-``ScoringParameters`` by hand.
+``armstrace.domain.calibrations`` by hand (with the tuning world's re-reading
+rate, ``bench.fit_scoring`` prints it last).
 
-    .venv/bin/python -m bench.fit_scoring --seed 1 --scale default
+    .venv/bin/python -m bench.fit_scoring --seed 1 --scale medium --keep-unlicensed 0.1 \
+        [--variant fair|careful]
 """
 
 from __future__ import annotations
@@ -320,6 +326,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scale", default="default")
+    ap.add_argument("--variant", default="", help="fit on the world with its recoveries written down "
+                    "again: a recording profile (poor, fair, careful) or shifted")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep-unlicensed", type=float, default=0.5)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/armstrace-bench"))
@@ -327,7 +335,7 @@ def main() -> None:
                     help="where to write the fitted weights and thresholds (JSON)")
     ap.add_argument("--weights", type=Path, help="start from these weights (JSON)")
     args = ap.parse_args()
-    world = prepare_world(args.workdir, args.seed, args.scale)
+    world = prepare_world(args.workdir, args.seed, args.scale, variant=args.variant)
     truth = read_truth(world.truth_path)
     store = open_store(world.db_url)
     tracer, _ = open_tracer(store)
@@ -353,6 +361,12 @@ def main() -> None:
     chosen = sweep(d)
     args.save.write_text(json.dumps({**{n: float(getattr(params, n)) for n in FEATURES}, **chosen},
                                     indent=1))
+    from armstrace.adapters.db.trace_store import TraceStore
+    from armstrace.domain.recording_quality import reread_disagreement
+
+    estimate = reread_disagreement(TraceStore(open_store(world.db_url)).reread_rows())
+    print(f"re-reading disagreement on this world: {estimate.differing:,} of {estimate.pairs:,} "
+          f"= {estimate.rate or 0:.4f}")
     for fld in fields(ScoringParameters):
         if fld.name in FEATURES:
             print(f"    {fld.name}: float = {getattr(params, fld.name):.2f}")

@@ -67,6 +67,8 @@ def test_trace_writes_the_contract_file_and_a_summary(tmp_path: Path, world: Pat
     assert result.exit_code == 0, result.output
     assert "Trace run" in result.output and "untraceable" in result.output
     assert "Top last custodians" in result.output
+    # six recoveries say nothing of how carefully serials were copied: the cautious calibration
+    assert "Calibration scoring_v1/poor: 0 weapons recorded twice" in result.output
     with open(out, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         assert (reader.fieldnames or [])[: len(CONTRACT_COLUMNS)] == list(CONTRACT_COLUMNS)
@@ -92,6 +94,7 @@ def test_single_lookup_prints_candidates_and_a_timeline(tmp_path: Path, world: P
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Serial read as BFI100002" in out and "Candidates, best first" in out
+    assert "scorer scoring_v1/poor" in out
     assert "Custody of I-2" in out and "theft" in out
     assert "Last accountable custodian" in out and "P-MIC-SSP" in out
 
@@ -104,6 +107,7 @@ def test_user_mistakes_get_one_clear_line(tmp_path: Path, world: Path) -> None:
         (["--serial", "X1", "--output", str(tmp_path / "t.csv")], "leave out --serial"),
         (["--output", str(tmp_path / "nope" / "t.csv")], "no such folder"),
         (["--serial", "X1", "--recovered-on", "30/11/2009"], "YYYY-MM-DD"),
+        (["--calibration", "sloppy"], "use one of auto, poor, fair, careful"),
         ([], "no licensed items"),
         (["--db", "mysql://x@y/z"], "unsupported database"),
     ):

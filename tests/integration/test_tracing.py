@@ -13,6 +13,7 @@ from tests.conftest import FIXTURES
 from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.db.trace_store import TraceStore
 from armstrace.adapters.io.mappings import load_mapping
+from armstrace.domain.calibrations import POOR
 from armstrace.domain.scoring import SCORER_VERSION, ScoringParameters
 from armstrace.services.importing import Importer
 from armstrace.services.ports import SystemClock
@@ -60,7 +61,9 @@ def test_michoacan_case_traces_to_the_state_government(store: SqlStore, tmp_path
     assert int(r1["time_to_crime_days"]) == (date(2009, 11, 30) - date(2006, 7, 3)).days
     assert "Gobierno del Estado de Michoacán" in r1["reason"]
     assert r1["last_custodian_name"] == "Gobierno del Estado de Michoacán"
-    assert {r["scorer_version"] for r in rows} == {SCORER_VERSION}
+    # two recoveries are far too few to judge the recording: the most cautious calibration
+    assert {r["scorer_version"] for r in rows} == {POOR.version} == {summary.scorer_version}
+    assert "too few" in summary.calibration
     assert by_id["R-2"]["status"] == "untraceable" and "ILEGIBLE" in by_id["R-2"]["reason"]
     assert by_id["R-2"]["confidence"] == "0.0000"
 
@@ -76,7 +79,8 @@ def test_a_clear_match_names_item_licence_and_custodian(store: SqlStore, tmp_pat
     assert r1["reason"].startswith("serial BFI100001 read exactly, maker agrees (Bushmaster)")
     stored = {row["recovery_id"]: row for row in TraceStore(store).latest(evidence=True)}
     evidence = json.loads(stored["R-1"]["evidence"])
-    assert evidence["scorer"] == SCORER_VERSION and stored["R-1"]["scorer_version"] == SCORER_VERSION
+    custom = f"{SCORER_VERSION}/custom"  # weights given by the caller, not a shipped calibration
+    assert evidence["scorer"] == custom and stored["R-1"]["scorer_version"] == custom
     parts = evidence["candidates"][0]["parts"]
     assert {"serial_exact", "maker_agree", "calibre_agree"} <= set(parts)
 
@@ -142,3 +146,24 @@ def test_a_simulated_world_traces_to_the_contract(store: SqlStore, tmp_path: Pat
         if r["time_to_crime_days"]:
             assert int(r["time_to_crime_days"]) >= 0 and r["last_custody_at"]
     assert sum(summary.by_status.values()) == len(rows)
+
+
+def test_carefully_kept_records_are_traced_with_the_careful_calibration(
+        store: SqlStore, tmp_path: Path) -> None:
+    """auto reads the records' care from weapons recorded twice, and it pays: on careful
+    records the careful calibration names far more weapons, and names them right."""
+    world = tmp_path / "world"
+    generate_world(world, seed=1, scale="small", recording="careful")
+    load(store, world, tmp_path)
+    auto = trace_all(store, tmp_path / "auto.csv", clock=Clock())
+    assert auto.scorer_version == "scoring_v1/careful"
+    assert "weapons recorded twice were read two ways" in auto.calibration
+    cautious = trace_all(store, None, calibration="poor", clock=Clock())
+    assert cautious.scorer_version == "scoring_v1/poor"
+    assert auto.by_status["matched"] > 2 * cautious.by_status.get("matched", 0)
+    with open(world / "truth" / "truth_recoveries.csv", newline="", encoding="utf-8") as f:
+        truth = {r["recovery_id"]: r["item_id"] for r in csv.DictReader(f)}
+    _, rows = read_csv(tmp_path / "auto.csv")
+    matched = [r for r in rows if r["status"] == "matched"]
+    right = sum(truth[r["recovery_id"]] == r["item_id"] for r in matched)
+    assert right >= 0.98 * len(matched)

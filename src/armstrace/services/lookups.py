@@ -14,7 +14,14 @@ from __future__ import annotations
 import threading
 
 from armstrace.adapters.db.store import SqlStore
-from armstrace.services.tracing import LookupResult, Tracer, lookup, open_tracer
+from armstrace.adapters.db.trace_store import TraceStore
+from armstrace.services.tracing import (
+    LookupResult,
+    Tracer,
+    lookup,
+    open_tracer,
+    stored_calibration,
+)
 
 VERSIONS_SQL = ("SELECT (SELECT count(*) FROM import_runs), (SELECT max(finished_at) FROM import_runs), "
                 "(SELECT max(seq) FROM custody_events)")
@@ -39,12 +46,13 @@ class LookupCache:
         """The current tracer (call with the lock held)."""
         registry, seq = self._versions()
         if self._tracer is None or registry != self._registry_version:
-            self._tracer, _ = open_tracer(self.store)
+            calibration = stored_calibration(TraceStore(self.store))
+            self._tracer, _ = open_tracer(self.store, calibration=calibration)
             self._registry_version, self._chain_version = registry, seq
         elif seq != self._chain_version:
             # New custody events: same registry, fresh chain cache.
             old = self._tracer
-            self._tracer = Tracer(old.reg, old._fetch, old.parties, old.params)
+            self._tracer = Tracer(old.reg, old._fetch, old.parties, old.params, old.version)
             self._chain_version = seq
         return self._tracer
 

@@ -36,7 +36,9 @@ import numpy.typing as npt
 from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.db.trace_store import TraceStore
 from armstrace.adapters.linkage.candidates import CandidateBatch
+from armstrace.domain.calibrations import CALIBRATIONS, Calibration, Choice, by_name, choose
 from armstrace.domain.custody import custody_chain
+from armstrace.domain.recording_quality import reread_disagreement
 from armstrace.domain.records import CustodyEvent, Recovery
 from armstrace.domain.scoring import (
     CANDIDATE_FEATURES,
@@ -68,6 +70,7 @@ from armstrace.services.trace_evidence import (
 from armstrace.services.trace_reasons import Wording
 
 __all__ = [
+    "AUTO",
     "CONTRACT_COLUMNS",
     "CSV_COLUMNS",
     "LookupCandidate",
@@ -77,6 +80,8 @@ __all__ = [
     "TraceSummary",
     "Tracer",
     "lookup",
+    "resolve_calibration",
+    "stored_calibration",
     "trace_all",
 ]
 
@@ -89,6 +94,7 @@ STAGE2_FLOOR = 1e-3
 ROW_BUDGET = 400_000  # candidate rows scored at once (about 60 MB of per-pair arrays)
 EVIDENCE_CANDIDATES = 3  # candidates whose score parts are kept in ``evidence``
 CHAIN_CACHE = 30_000  # items whose events stay in memory (~10 kB each as objects)
+AUTO = "auto"  # choose the calibration from the store's own records
 _CUSTODY_COLUMNS = slice(CANDIDATE_FEATURES.index("before_export"), len(CANDIDATE_FEATURES))
 
 Party = tuple[str, str, str | None, str | None]  # name, kind, region, parent_id
@@ -105,6 +111,7 @@ class TraceSummary:
     output: Path | None
     index_seconds: float
     trace_seconds: float
+    calibration: str = ""  # why this calibration (its version is ``scorer_version``)
 
 
 class Tracer:
@@ -113,11 +120,13 @@ class Tracer:
     def __init__(
         self, registry: Registry, chains: Callable[[Sequence[str]], dict[str, list[CustodyEvent]]],
         parties: dict[str, Party], params: ScoringParameters | None = None,
+        version: str = f"{SCORER_VERSION}/custom",
     ) -> None:
         self.reg = registry
         self._fetch = chains
         self.parties = parties
         self.params = params or ScoringParameters()
+        self.version = version  # stored with every result: the model and its calibration
         self._chains: dict[str, list[CustodyEvent]] = {}
         self.words = Wording(registry, self.party_name)
 
@@ -253,7 +262,7 @@ class Tracer:
             "confidence": round(float(d.confidence), 4), "candidates": None, "licence_id": None,
             "last_custodian_id": None, "last_custody_at": None, "time_to_crime_days": None,
             "shared_custodian": None, "last_custodian_name": None,
-            "scorer_version": SCORER_VERSION,
+            "scorer_version": self.version,
         }
         custody: CustodyEvidence | None = None
         if d.status == Status.MATCHED:
@@ -310,7 +319,7 @@ class Tracer:
             })
         z = sb.z[k]
         return {
-            "scorer": SCORER_VERSION,
+            "scorer": self.version,
             "reading": sb.readings[k].canonical if sb.readings[k].readable else None,
             "candidates_found": len(rows),
             "never_licensed": {
@@ -356,12 +365,57 @@ def _days(since: str | None, recovered_on: str) -> int | None:
 # --------------------------------------------------------------------------- use cases
 
 
+def resolve_calibration(ts: TraceStore, name: str = AUTO) -> Choice:
+    """The calibration to trace a store with: named, or chosen from its own records.
+
+    ``auto`` reads how often weapons recorded twice were read two ways
+    (``domain.recording_quality``) and lets ``domain.calibrations.choose`` pick.
+    """
+    if name == AUTO:
+        return choose(reread_disagreement(ts.reread_rows()))
+    c = by_name(name)
+    return Choice(c, None, f"calibration {c.name}, as asked")
+
+
+def stored_calibration(ts: TraceStore) -> str:
+    """The calibration of the latest completed trace run, or ``auto`` when none names one.
+
+    Single lookups use it, so that a weapon looked up answers as the store's
+    traces did (and no lookup pays for reading every recovery).
+    """
+    known = {c.name for c in CALIBRATIONS}
+    for run in reversed(ts.runs()):
+        if run["status"] == "completed":
+            name = str(run["scorer_version"]).partition("/")[2]
+            return name if name in known else AUTO
+    return AUTO
+
+
 def open_tracer(store: SqlStore, params: ScoringParameters | None = None,
-                progress: Progress = no_progress) -> tuple[Tracer, TraceStore]:
-    """Read the registry and parties of ``store`` into a ready ``Tracer``."""
+                progress: Progress = no_progress, calibration: str | Calibration = AUTO,
+                ) -> tuple[Tracer, TraceStore]:
+    """Read the registry and parties of ``store`` into a ready ``Tracer``.
+
+    ``params`` (a fit being evaluated) overrides the calibration; otherwise the
+    calibration is named, given, or chosen from the store's records (``auto``).
+    """
     ts = TraceStore(store)
+    tracer, _ = _open(ts, store, params, progress, calibration)
+    return tracer, ts
+
+
+def _open(ts: TraceStore, store: SqlStore, params: ScoringParameters | None, progress: Progress,
+          calibration: str | Calibration) -> tuple[Tracer, str]:
+    if params is not None:
+        version, why = f"{SCORER_VERSION}/custom", "weights and thresholds given by the caller"
+    else:
+        if isinstance(calibration, Calibration):
+            choice = Choice(calibration, None, f"calibration {calibration.name}, as asked")
+        else:
+            choice = resolve_calibration(ts, calibration)
+        params, version, why = choice.calibration.params, choice.calibration.version, choice.reason
     registry = build_registry(ts.registry(), progress, total=store.count("items"))
-    return Tracer(registry, ts.chains, ts.parties(), params), ts
+    return Tracer(registry, ts.chains, ts.parties(), params, version), why
 
 
 def _batches(it: Iterator[Recovery], size: int) -> Iterator[list[Recovery]]:
@@ -377,19 +431,22 @@ def _batches(it: Iterator[Recovery], size: int) -> Iterator[list[Recovery]]:
 
 def trace_all(
     store: SqlStore, output: Path | None = None, *, params: ScoringParameters | None = None,
-    progress: Progress = no_progress, clock: Clock | None = None, batch_size: int = 10_000,
+    calibration: str | Calibration = AUTO, progress: Progress = no_progress,
+    clock: Clock | None = None, batch_size: int = 10_000,
 ) -> TraceSummary:
     """Trace every stored recovery under a new run; optionally write ``traces.csv``.
 
     Re-tracing appends a new run; ``TraceStore.latest()`` then answers from it.
+    The run and every trace carry the calibration's version (``scoring_v1/poor``).
     """
     clock = clock or SystemClock()
     started = time.perf_counter()
-    tracer, ts = open_tracer(store, params, progress)
+    ts = TraceStore(store)
+    tracer, why = _open(ts, store, params, progress, calibration)
     index_seconds = time.perf_counter() - started
     total = store.count("recoveries")
     run_id = f"T{clock.now().replace('-', '').replace(':', '')[:15]}-{uuid.uuid4().hex[:8]}"
-    ts.start_run(run_id, clock.now(), SCORER_VERSION)
+    ts.start_run(run_id, clock.now(), tracer.version)
     by_status: Counter[str] = Counter()
     holders: Counter[str] = Counter()
     done = 0
@@ -398,7 +455,7 @@ def trace_all(
         with _csv_sink(output) as sink:
             for batch in _batches(ts.recoveries(), batch_size):
                 rows = tracer.trace(batch)
-                ts.write(run_id, SCORER_VERSION, rows)
+                ts.write(run_id, tracer.version, rows)
                 for row in rows:
                     by_status[row["status"]] += 1
                     if row["last_custodian_id"]:
@@ -411,8 +468,8 @@ def trace_all(
         raise
     ts.finish_run(run_id, clock.now(), "completed", len(tracer.reg), done)
     top = [(pid, tracer.party_name(pid), n) for pid, n in holders.most_common(10)]
-    return TraceSummary(run_id, SCORER_VERSION, len(tracer.reg), done, dict(by_status), top,
-                        output, index_seconds, time.perf_counter() - t0)
+    return TraceSummary(run_id, tracer.version, len(tracer.reg), done, dict(by_status), top,
+                        output, index_seconds, time.perf_counter() - t0, why)
 
 
 class _csv_sink:
@@ -489,20 +546,24 @@ class LookupResult:
     timeline: list[TimelineEntry] = field(default_factory=list)
     last_custodian: str | None = None
     last_custodian_name: str | None = None
+    scorer_version: str = ""
 
 
 def lookup(
     store: SqlStore, serial: str, make: str | None, calibre: str | None = None,
     model: str | None = None, *, recovered_on: str | None = None, region: str | None = None,
     params: ScoringParameters | None = None, limit: int = 10, tracer: Tracer | None = None,
+    calibration: str | None = None,
 ) -> LookupResult:
     """One weapon in hand: its candidates with scores, and the chosen item's custody.
 
     The chosen item is the matched one, or the best candidate when ambiguous.
     ``recovered_on`` defaults to today (custody as recorded up to now).
+    ``calibration`` defaults to the one the store's latest trace run used.
     """
     if tracer is None:
-        tracer, _ = open_tracer(store, params)
+        tracer, _ = open_tracer(store, params, calibration=calibration or stored_calibration(
+            TraceStore(store)))
     rec = Recovery(recovery_id="lookup", recovered_on=recovered_on or date.today().isoformat(),
                    region=region, manufacturer=make, calibre=calibre, model=model, serial=serial)
     sb = tracer.score([rec])
@@ -525,7 +586,8 @@ def lookup(
         reading=sb.readings[0].canonical if sb.readings[0].readable else None,
         status=d.status, confidence=float(d.confidence), reason=row["reason"],
         never_licensed=float(sb.post_none[0]), never_licensed_score=float(sb.none[0]),
-        candidates=cands, chosen=chosen, last_custodian=row["last_custodian_id"])
+        candidates=cands, chosen=chosen, last_custodian=row["last_custodian_id"],
+        scorer_version=tracer.version)
     if chosen is not None:
         events = tracer.chains([chosen])[chosen]
         for entry in custody_chain(events):

@@ -56,6 +56,15 @@ class TraceStore:
             for row in conn.execution_options(stream_results=True, yield_per=20_000).execute(query):
                 yield Recovery(**row._asdict())
 
+    def reread_rows(self) -> Iterator[tuple[str | None, str | None, str | None]]:
+        """(case_ref, recovered_on, serial) of every recovery, streamed: what the
+        recording-quality estimate reads."""
+        r = t.recoveries.c
+        query = select(r.case_ref, r.recovered_on, r.serial)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=50_000).execute(query):
+                yield row[0], row[1], row[2]
+
     def chains(self, item_ids: Sequence[str]) -> dict[str, list[CustodyEvent]]:
         with self.store.connection() as conn:
             return self.store.events_for_items(conn, item_ids)

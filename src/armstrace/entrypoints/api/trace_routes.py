@@ -81,6 +81,7 @@ class TraceRunOut(BaseModel):
     recoveries: int
     by_status: dict[str, int]
     seconds: float
+    calibration: str  # why the run used the calibration in scorer_version
 
 
 @router.get("/lookup", response_model=LookupOut)
@@ -148,4 +149,5 @@ def start_run(request: Request) -> TraceRunOut:
     note(request, f"trace run {s.run_id}")
     return TraceRunOut(run_id=s.run_id, scorer_version=s.scorer_version, registry_items=s.registry_items,
                        recoveries=s.recoveries, by_status=s.by_status,
-                       seconds=round(s.index_seconds + s.trace_seconds, 3))
+                       seconds=round(s.index_seconds + s.trace_seconds, 3),
+                       calibration=s.calibration)

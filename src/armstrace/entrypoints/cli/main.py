@@ -227,20 +227,27 @@ def simulate(
                                        "number of licensed weapons.")] = "default",
     spanish: Annotated[bool, typer.Option("--spanish", help="Write recoveries with Spanish "
                                           "headers (recuperaciones.csv).")] = False,
+    recording: Annotated[str, typer.Option(
+        help="How carefully seizures are written down: poor (seizure lists as shared, the "
+             "default), fair or careful. Only the recoveries change.")] = "poor",
     quiet: QuietOption = False,
 ) -> None:
     """Write a plausible world in the interchange format, with its ground truth in OUT/truth."""
+    from armstrace.simulate.damage import PROFILES
     from armstrace.simulate.world import SCALES, generate_world
 
     with user_errors(NothingToImport, FileFormatError, MappingError):
         size: str | int = int(scale) if scale.isdigit() else scale
         if isinstance(size, str) and size not in SCALES:
             fail(f"--scale {scale!r}: use one of {', '.join(SCALES)} or a number of weapons")
+        if recording not in PROFILES:
+            fail(f"--recording {recording!r}: use one of {', '.join(PROFILES)}")
         out_dir.mkdir(parents=True, exist_ok=True)
         with progress_port(quiet) as progress:
             world = generate_world(out_dir, seed=seed, scale=size, spanish_recoveries=spanish,
-                                   progress=progress)
-        out.print(f"Simulated world (seed {world.seed}, scale {world.scale}) written to {out_dir}:")
+                                   recording=recording, progress=progress)
+        out.print(f"Simulated world (seed {world.seed}, scale {world.scale}, recording "
+                  f"{recording}) written to {out_dir}:")
         for name, count in world.counts.items():
             out.print(f"  {name}: {count:,}")
 
@@ -251,12 +258,18 @@ def demo(
     = Path("demo"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     scale: Annotated[str, typer.Option(help="World size (see simulate).")] = "default",
+    recording: Annotated[str, typer.Option(
+        help="How carefully seizures are written down (see simulate): poor, fair or careful.")]
+    = "poor",
     quiet: QuietOption = False,
 ) -> None:
     """The main job, end to end: simulate a world, import it, verify the ledger, trace, summarise,
     and write the offline HTML report into DIR/report."""
+    from armstrace.simulate.damage import PROFILES
     from armstrace.simulate.world import generate_world
 
+    if recording not in PROFILES:
+        fail(f"--recording {recording!r}: use one of {', '.join(PROFILES)}")
     with user_errors(NothingToImport, FileFormatError, MappingError):
         world_dir = folder / "world"
         world_dir.mkdir(parents=True, exist_ok=True)
@@ -264,7 +277,7 @@ def demo(
         out.rule("1. Simulate")
         with progress_port(quiet) as progress:
             world = generate_world(world_dir, seed=seed, scale=int(scale) if scale.isdigit()
-                                   else scale, progress=progress)
+                                   else scale, recording=recording, progress=progress)
         out.print(f"World (seed {world.seed}, {world.weapons:,} licensed weapons) in {world_dir}: "
                   + ", ".join(f"{n:,} {Path(k).stem}" for k, n in world.counts.items()
                               if not k.startswith("truth")) + "; ground truth in truth/")
@@ -279,7 +292,8 @@ def demo(
         traces_csv = folder / "traces.csv"
         started = time.perf_counter()
         with progress_port(quiet) as progress:
-            trace_all(store, traces_csv, progress=progress)
+            traced = trace_all(store, traces_csv, progress=progress)
+        out.print(f"Calibration {traced.scorer_version}: {traced.calibration}.", highlight=False)
         for line in trace_headline(store):
             out.print(line)
         out.print(f"({time.perf_counter() - started:.1f} s; every trace with its reason: {traces_csv})")

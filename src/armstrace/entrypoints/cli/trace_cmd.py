@@ -18,9 +18,10 @@ from rich.table import Table
 from armstrace.adapters.db.store import SqlStore
 from armstrace.adapters.db.trace_store import TraceStore
 from armstrace.bootstrap import open_store
+from armstrace.domain.calibrations import CALIBRATIONS
 from armstrace.entrypoints.cli.common import DbOption, QuietOption, fail, out, user_errors
 from armstrace.entrypoints.cli.progress import progress_port
-from armstrace.services.tracing import LookupResult, TraceSummary, lookup, trace_all
+from armstrace.services.tracing import AUTO, LookupResult, TraceSummary, lookup, trace_all
 
 __all__ = ["trace_command", "trace_headline"]
 
@@ -49,6 +50,10 @@ def trace_command(
     = None,
     region: Annotated[str | None, typer.Option(
         help="Where it was recovered (ISO 3166-2, e.g. MX-MIC) for a lookup.")] = None,
+    calibration: Annotated[str | None, typer.Option(
+        help="Scorer calibration: auto (from how often weapons recorded twice were read two "
+        "ways), poor or careful. Default: auto for a run; for --serial, the one the latest run "
+        "used.")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Trace recovered weapons to licensed items, licences and last accountable custodians.
@@ -65,11 +70,14 @@ def trace_command(
         fail(f"{output.parent}: no such folder for --output")
     if recovered_on is not None and not _is_date(recovered_on):
         fail(f"--recovered-on {recovered_on!r}: use YYYY-MM-DD")
+    known = (AUTO, *(c.name for c in CALIBRATIONS))
+    if calibration is not None and calibration not in known:
+        fail(f"--calibration {calibration!r}: use one of {', '.join(known)}")
     with user_errors():
         store = open_store(db)
         if serial is not None:
             _print_lookup(lookup(store, serial, make, calibre, model, recovered_on=recovered_on,
-                                 region=region))
+                                 region=region, calibration=calibration))
             return
         if store.count("items") == 0:
             fail("the store holds no licensed items to trace against; import items.csv first")
@@ -77,7 +85,7 @@ def trace_command(
             fail("the store holds no recoveries to trace; import recoveries.csv first")
         started = time.perf_counter()
         with progress_port(quiet) as progress:
-            summary = trace_all(store, output, progress=progress)
+            summary = trace_all(store, output, calibration=calibration or AUTO, progress=progress)
         _print_summary(summary, time.perf_counter() - started)
 
 
@@ -110,6 +118,8 @@ def _print_summary(s: TraceSummary, seconds: float) -> None:
         for pid, name, n in s.top_custodians:
             top.add_row(pid, name, f"{n:,}")
         out.print(top)
+    if s.calibration:
+        out.print(f"Calibration {s.scorer_version}: {s.calibration}.", highlight=False)
     out.print(f"{s.recoveries:,} recoveries against {s.registry_items:,} licensed items in "
               f"{seconds:.1f} s (registry and index {s.index_seconds:.1f} s).")
     if s.output is not None:
@@ -121,7 +131,8 @@ def _print_lookup(r: LookupResult) -> None:
         out.print(f"[bold]untraceable:[/] {r.reason}")
         return
     out.print(f"Serial read as [bold]{r.reading}[/]: [bold]{r.status}[/] "
-              f"(confidence {r.confidence:.3f}; never licensed {r.never_licensed:.3f})")
+              f"(confidence {r.confidence:.3f}; never licensed {r.never_licensed:.3f}; "
+              f"scorer {r.scorer_version})")
     out.print(r.reason, highlight=False)
     if r.candidates:
         table = Table(title="Candidates, best first", title_justify="left")
