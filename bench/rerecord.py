@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from armstrace.simulate.catalogue import MAKERS, MODELS, Model
@@ -24,10 +25,13 @@ from armstrace.simulate.damage import PROFILES, read_weapon
 _MODELS: dict[tuple[str, str], Model] = {(MAKERS[m.maker].name, m.name): m for m in MODELS}
 
 
-def rerecord_world(src: Path, dst: Path, seed: int, profile: str) -> Path:
-    """Copy the world at ``src`` to ``dst`` with its recoveries written down again."""
-    recording = PROFILES[profile]
-    rng = random.Random(f"rerecord:{profile}:{seed}")
+def rewrite_world(src: Path, dst: Path,
+                  record: Callable[[dict[str, str], dict[str, str]], list[str]]) -> Path:
+    """Copy the world at ``src`` to ``dst``, passing every recovery row through ``record``.
+
+    ``record(row, truth)`` rewrites the row in place from its truth and returns the
+    kinds of damage it applied, which replace ``damage`` in the copied truth.
+    """
     if dst.exists():
         shutil.rmtree(dst)
     (dst / "truth").mkdir(parents=True)
@@ -47,16 +51,27 @@ def rerecord_world(src: Path, dst: Path, seed: int, profile: str) -> Path:
         twriter: csv.DictWriter[str] | None = None
         for row in reader:
             t = dict(truth[row["recovery_id"]])
-            model = _MODELS[(t["true_manufacturer"], t["true_model"])]
-            serial = t["true_serial"]
-            r = read_weapon(rng, model, serial, model.serial.prefix_len(serial),
-                            t["true_manufacturer"], recording)
-            row.update(serial=r.serial, serial_obliterated=r.obliterated, manufacturer=r.manufacturer,
-                       model=r.model, calibre=r.calibre, weapon_type=r.weapon_type)
+            t["damage"] = ";".join(record(row, t))
             writer.writerow(row)
-            t["damage"] = ";".join(r.kinds)
             if twriter is None:
                 twriter = csv.DictWriter(ftruth, fieldnames=list(t))
                 twriter.writeheader()
             twriter.writerow(t)
     return dst
+
+
+def rerecord_world(src: Path, dst: Path, seed: int, profile: str) -> Path:
+    """Copy the world at ``src`` to ``dst`` with its recoveries written down again."""
+    recording = PROFILES[profile]
+    rng = random.Random(f"rerecord:{profile}:{seed}")
+
+    def record(row: dict[str, str], t: dict[str, str]) -> list[str]:
+        model = _MODELS[(t["true_manufacturer"], t["true_model"])]
+        serial = t["true_serial"]
+        r = read_weapon(rng, model, serial, model.serial.prefix_len(serial), t["true_manufacturer"],
+                        recording)
+        row.update(serial=r.serial, serial_obliterated=r.obliterated, manufacturer=r.manufacturer,
+                   model=r.model, calibre=r.calibre, weapon_type=r.weapon_type)
+        return r.kinds
+
+    return rewrite_world(src, dst, record)

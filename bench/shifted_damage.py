@@ -20,13 +20,12 @@ custody) is copied unchanged.
 
 from __future__ import annotations
 
-import csv
 import random
-import shutil
 from pathlib import Path
 
 from armstrace.simulate.catalogue import MAKERS, MODELS
 from armstrace.simulate.notations import CALIBRE_NOTATIONS
+from bench.rerecord import rewrite_world
 
 OCR = {"A": "4", "4": "A", "T": "7", "7": "1", "1": "7", "E": "F", "F": "E", "M": "N", "N": "M",
        "K": "X", "X": "K", "U": "V", "V": "U", "3": "8", "8": "3", "5": "6", "6": "5"}
@@ -119,37 +118,19 @@ def _maker(rng: random.Random, name: str, kinds: list[str]) -> str:
 def shift_world(src: Path, dst: Path, seed: int) -> Path:
     """Copy the world at ``src`` to ``dst`` with its recoveries re-recorded."""
     rng = random.Random(f"shift:{seed}")
-    if dst.exists():
-        shutil.rmtree(dst)
-    (dst / "truth").mkdir(parents=True)
-    for name in ("parties.csv", "licences.csv", "items.csv", "custody_events.csv"):
-        shutil.copy(src / name, dst / name)
-    with open(src / "truth" / "truth_recoveries.csv", newline="", encoding="utf-8") as f:
-        truth = {r["recovery_id"]: r for r in csv.DictReader(f)}
-    with open(src / "recoveries.csv", newline="", encoding="utf-8") as fin, \
-            open(dst / "recoveries.csv", "w", newline="", encoding="utf-8") as fout, \
-            open(dst / "truth" / "truth_recoveries.csv", "w", newline="", encoding="utf-8") as ftruth:
-        reader = csv.DictReader(fin)
-        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames or [])
-        writer.writeheader()
-        twriter: csv.DictWriter[str] | None = None
-        for row in reader:
-            t = dict(truth[row["recovery_id"]])
-            kinds: list[str] = []
-            row["serial"], row["serial_obliterated"] = _serial(rng, t["true_serial"], kinds)
-            row["manufacturer"] = _maker(rng, t["true_manufacturer"], kinds)
-            calibre = _CALIBRE.get((t["true_manufacturer"], t["true_model"]), "")
-            r = rng.random()
-            if r < 0.3 or not calibre:
-                row["calibre"] = ""
-                kinds.append("shift_calibre_missing")
-            else:
-                row["calibre"] = rng.choice(CALIBRE_NOTATIONS.get(calibre, (calibre,)))
-            row["model"] = "" if rng.random() < 0.4 else t["true_model"]
-            writer.writerow(row)
-            t["damage"] = ";".join(kinds)
-            if twriter is None:
-                twriter = csv.DictWriter(ftruth, fieldnames=list(t))
-                twriter.writeheader()
-            twriter.writerow(t)
-    return dst
+
+    def record(row: dict[str, str], t: dict[str, str]) -> list[str]:
+        kinds: list[str] = []
+        row["serial"], row["serial_obliterated"] = _serial(rng, t["true_serial"], kinds)
+        row["manufacturer"] = _maker(rng, t["true_manufacturer"], kinds)
+        calibre = _CALIBRE.get((t["true_manufacturer"], t["true_model"]), "")
+        r = rng.random()
+        if r < 0.3 or not calibre:
+            row["calibre"] = ""
+            kinds.append("shift_calibre_missing")
+        else:
+            row["calibre"] = rng.choice(CALIBRE_NOTATIONS.get(calibre, (calibre,)))
+        row["model"] = "" if rng.random() < 0.4 else t["true_model"]
+        return kinds
+
+    return rewrite_world(src, dst, record)
