@@ -53,28 +53,8 @@ PRUNE = 10.0
 FEATURES = (*CANDIDATE_FEATURES, *NONE_FEATURES)
 
 
-def same_marking(tracer: Tracer, truth: dict[str, dict[str, str]]) -> set[str]:
-    """Recoveries the truth calls never licensed whose TRUE serial the registry holds
-    under their own maker: physically the licensed weapon's marking.
-
-    The simulator draws some "serial collisions" from a maker that shares a series
-    with the licensed one, so the same maker's same serial exists twice. Real
-    serials are unique per maker; left in, these rows teach the fit that an exact
-    reading with every field agreeing is a coin toss. They are left out of the fit
-    and of the threshold sweep (never out of the accuracy tables).
-    """
-    from armstrace.domain.makers import canonical_maker
-    from armstrace.domain.serials import fold_confusables, normalise_serial
-
-    reg = tracer.reg
-    held = {(fold_confusables(s), reg.makers.get(int(m))) for s, m in zip(reg.serials, reg.maker,
-                                                                          strict=True)}
-    return {rid for rid, t in truth.items() if not t["item_id"] and (
-        normalise_serial(t["true_serial"]).folded, canonical_maker(t["true_manufacturer"])) in held}
-
-
 def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_unlicensed: float,
-            skip: set[str], batch_size: int = 10_000
+            batch_size: int = 10_000
             ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], npt.NDArray[np.bool_], F64]:
     """Design rows, group ids, labels and group weights for the fit."""
     from armstrace.adapters.db.trace_store import TraceStore
@@ -98,8 +78,6 @@ def collect(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]], keep_
         for k, rec in enumerate(sb.recoveries):
             t = truth[rec.recovery_id]
             licensed = bool(t["item_id"])
-            if rec.recovery_id in skip:
-                continue
             if not licensed:
                 h = zlib.crc32(rec.recovery_id.encode()) / 2**32
                 if h >= keep_unlicensed:
@@ -212,7 +190,7 @@ REVIEW_PRICE = 150  # never-licensed recoveries reviewed per licensed weapon fou
 
 
 def posteriors(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]],
-               skip: set[str] | None = None, batch_size: int = 10_000
+               batch_size: int = 10_000
                ) -> dict[str, npt.NDArray[np.generic]]:
     """Per recovery: the best TOP posteriors, which of them is the truth, and flags."""
     from armstrace.adapters.db.trace_store import TraceStore
@@ -228,8 +206,6 @@ def posteriors(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]],
 
     def add(sb: ScoredBatch) -> None:
         for k, rec in enumerate(sb.recoveries):
-            if skip and rec.recovery_id in skip:
-                continue
             rows = tracer.ranked(sb, k)[:TOP]
             p = np.zeros(TOP)
             t = np.zeros(TOP, dtype=bool)
@@ -344,19 +320,16 @@ def main() -> None:
         saved = json.loads(args.weights.read_text())
         params = params.with_weights(FEATURES, [saved[n] for n in FEATURES])
         tracer.params = params
-    skip = same_marking(tracer, truth)
-    print(f"{len(skip):,} never-licensed recoveries carry a registered serial of their own maker: "
-          "left out of the fit", flush=True)
     for rnd in range(args.rounds):
         t0 = time.perf_counter()
-        f, gid, y, gw = collect(tracer, world.db_url, truth, args.keep_unlicensed, skip)
+        f, gid, y, gw = collect(tracer, world.db_url, truth, args.keep_unlicensed)
         w = fit(f, gid, y, gw, params.weights(FEATURES))
         del f, gid, y, gw
         params = params.with_weights(FEATURES, w)
         tracer.params = params
         args.save.write_text(json.dumps({n: float(getattr(params, n)) for n in FEATURES}, indent=1))
         print(f"round {rnd + 1}: {time.perf_counter() - t0:.1f} s", flush=True)
-    d = posteriors(tracer, world.db_url, truth, skip)
+    d = posteriors(tracer, world.db_url, truth)
     np.savez(args.save.with_suffix(".npz"), **d)
     chosen = sweep(d)
     args.save.write_text(json.dumps({**{n: float(getattr(params, n)) for n in FEATURES}, **chosen},

@@ -12,6 +12,7 @@ generated here, with every row's truth written beside it.
 
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
 from bisect import bisect_right
@@ -100,6 +101,9 @@ class RecoveryMaker:
         self._year_pick = Weighted(self._year_list, [1] * len(self._year_list))
         self._year_draws = 0
         self._starts = {k: [r[0] for r in v] for k, v in series.ranges.items()}
+        # running total of licensed serials per shipping plan: a collision picks a serial,
+        # not a plan, so small licences are not over-drawn
+        self._spans = list(itertools.accumulate(p.serial_span for p in self.shipping))
         self._pending: list[_Row] = []
         self._years = dict(years)  # never-licensed rows still to place, per year
         self._abbr = {iso: CASE_ABBREVIATIONS[iso] for iso in spots}
@@ -218,16 +222,31 @@ class RecoveryMaker:
         return hi + below(rng, 1000)  # beyond the last licensed block
 
     def _collision(self, rng: random.Random) -> Seized:
-        """Another maker's (or calibre's) weapon bearing a licensed serial string."""
-        plan = rng.choice(self.shipping)
-        serial = plan.model.serial.render(plan.serial_start)  # first of a block: issued
-        same_key = [m for m in MODELS if m.serial.key == plan.model.serial.key
-                    and m.maker != plan.model.maker]
-        pool = same_key or [m for m in MODELS if m.maker != plan.model.maker
-                            or m.calibre != plan.model.calibre]
-        model = rng.choice(pool)
+        """Another maker's weapon bearing a licensed serial string.
+
+        The string is any licensed serial (drawn weapon by weapon, so a handful
+        of crime guns, not dozens, share one string), carried by a model of
+        another maker, preferably one whose marking has the same shape; never by
+        a maker that issued that very marking itself under a licence (that weapon
+        would be the licensed one, not a collision).
+        """
+        k = bisect_right(self._spans, below(rng, self._spans[-1]))
+        plan = self.shipping[k]
+        serial = plan.model.serial.render(plan.serial_start + below(rng, plan.serial_span))
+        others = [m for m in MODELS if m.maker != plan.model.maker and not self._issued(m, serial)]
+        same_key = [m for m in others if m.serial.key == plan.model.serial.key]
+        model = rng.choice(same_key or others)
         return Seized(model, serial, plan.model.serial.prefix_len(serial),
                       origin="serial_collision")
+
+    def _issued(self, model: Model, serial: str) -> bool:
+        """Is ``serial`` inside one of the licensed blocks of ``model``'s maker and series?"""
+        key = (model.maker, model.serial.key)
+        n = model.serial.number(serial)
+        if n is None or key not in self.series.ranges:
+            return False
+        i = bisect_right(self._starts[key], n) - 1
+        return i >= 0 and n <= self.series.ranges[key][i][1]
 
     # -- the row -------------------------------------------------------------
     def _read(self, rng: random.Random, seized: Seized) -> Reading:

@@ -116,9 +116,10 @@ class SerialFormat:
             if head[: len(head) - len(_trailing_letters(head))] != self.prefix.rstrip(_UPPER):
                 return None
             return turn * self.capacity + int(digits)
-        if not body.startswith(self.prefix):
+        rest = body[len(self.prefix) :]
+        if not body.startswith(self.prefix) or not rest.isdigit():
             return None
-        return int(body[len(self.prefix) :])
+        return int(rest)
 
     @property
     def capacity(self) -> int:
