@@ -314,7 +314,9 @@ def main() -> None:
     world = prepare_world(args.workdir, args.seed, args.scale, variant=args.variant)
     truth = read_truth(world.truth_path)
     store = open_store(world.db_url)
-    tracer, _ = open_tracer(store)
+    # Always from the same start (the shipped defaults, or --weights): the rounds read
+    # custody and prune candidates by the current weights, so the start matters.
+    tracer, _ = open_tracer(store, ScoringParameters())
     params = tracer.params
     if args.weights:
         saved = json.loads(args.weights.read_text())

@@ -194,3 +194,23 @@ def test_some_seizures_take_several_weapons(world: Path) -> None:
         if not t["duplicate_of"] and r["circumstance"] in ("cache", "raid"):
             groups[(r["case_ref"], r["recovered_on"], r["region"])].add(t["true_serial"])
     assert any(len(serials) > 2 for serials in groups.values())
+
+
+def test_no_never_licensed_weapon_carries_its_own_makers_licensed_marking(world: Path) -> None:
+    """Serial collisions are other makers' weapons: no crime gun is a twin of a licensed one
+    (same maker family and the very marking), and no one string sits on dozens of them."""
+    from collections import Counter
+
+    from armstrace.domain.makers import canonical_maker
+
+    licensed = {(canonical_maker(i["manufacturer"]), i["serial"]) for i in read(world / "items.csv")}
+    serials = {i["serial"] for i in read(world / "items.csv")}
+    truth = read(world / "truth" / "truth_recoveries.csv")
+    collisions = [t for t in truth if t["origin"] == "serial_collision"]
+    assert len(collisions) > 50
+    assert all(t["true_serial"] in serials for t in collisions)
+    assert not [t for t in truth if t["licensed"] == "no"
+                and (canonical_maker(t["true_manufacturer"]), t["true_serial"]) in licensed]
+    seizures = {(t["true_serial"], t["duplicate_of"] or t["recovery_id"]) for t in collisions}
+    per_string = Counter(serial for serial, _ in seizures)  # a seizure listed twice counts once
+    assert max(per_string.values()) <= 4

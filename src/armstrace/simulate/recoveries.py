@@ -19,6 +19,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
+from armstrace.domain.makers import canonical_maker
 from armstrace.simulate.catalogue import MAKERS, MODELS, RETAIL, Model
 from armstrace.simulate.damage import POOR, Reading, RecordingProfile, read_weapon
 from armstrace.simulate.draws import Weighted, below, between, iso_day, pick, year_of
@@ -43,6 +44,10 @@ CIRCUMSTANCE_W = (45, 15, 20, 12, 5, 3)
 NSJP_START = date(2016, 6, 18).toordinal()  # accusatory system: carpetas replace APs
 # Makers whose non-U.S.-made weapons still count as U.S.-sourced (imported into the U.S.).
 US_IMPORTED = frozenset({"ROMARM", "GLOCK", "TAURUS", "BER_IT"})
+
+
+# Makers that seizure lists cannot tell apart (one canonical name for both).
+_FAMILY: dict[str, str] = {k: canonical_maker(m.name) or k for k, m in MAKERS.items()}
 
 
 @dataclass(slots=True)
@@ -227,13 +232,15 @@ class RecoveryMaker:
         The string is any licensed serial (drawn weapon by weapon, so a handful
         of crime guns, not dozens, share one string), carried by a model of
         another maker, preferably one whose marking has the same shape; never by
-        a maker that issued that very marking itself under a licence (that weapon
-        would be the licensed one, not a collision).
+        a maker that issued that very marking itself under a licence, nor by one
+        that goes by the same name (Beretta USA and Pietro Beretta are both
+        "Beretta" on a seizure list): that weapon would be the licensed one.
         """
         k = bisect_right(self._spans, below(rng, self._spans[-1]))
         plan = self.shipping[k]
         serial = plan.model.serial.render(plan.serial_start + below(rng, plan.serial_span))
-        others = [m for m in MODELS if m.maker != plan.model.maker and not self._issued(m, serial)]
+        family = _FAMILY[plan.model.maker]
+        others = [m for m in MODELS if _FAMILY[m.maker] != family and not self._issued(m, serial)]
         same_key = [m for m in others if m.serial.key == plan.model.serial.key]
         model = rng.choice(same_key or others)
         return Seized(model, serial, plan.model.serial.prefix_len(serial),
