@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install demo test lint pytest bench clean browser docs
+.PHONY: install demo test lint pytest bench clean browser docs examples
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ clean:
 
 docs: install
 	$(BIN)/python -m armstrace.entrypoints.cli.docs > docs/cli.md
+
+# Re-run the commands shown in docs/reports.md against the demo store (make demo first).
+examples: install
+	$(BIN)/python -m armstrace.entrypoints.cli.examples docs/reports.md --db demo/armstrace.db
