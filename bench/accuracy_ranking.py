@@ -92,6 +92,9 @@ def prepare(workdir: Path, scale: str, seed: int) -> tuple[Path, str]:
     return world, url
 
 
+SCORERS: set[str] = set()  # the calibrations the tracer chose, for the provenance line
+
+
 def run_tracer(store: SqlStore) -> str | None:
     """Trace with the real tracer; returns None on success, else why it could not run."""
     try:
@@ -99,7 +102,7 @@ def run_tracer(store: SqlStore) -> str | None:
     except ImportError as exc:
         return f"services.tracing not importable: {exc}"
     try:
-        trace_all(store)
+        SCORERS.add(trace_all(store).scorer_version)
     except Exception as exc:  # the tracer is someone else's work in progress
         return f"trace_all failed: {type(exc).__name__}: {exc}"
     return None
@@ -273,12 +276,10 @@ def provenance() -> str:
             return ""
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = git("status", "--porcelain", "--", "../src/armstrace/services/tracing.py",
-                "../src/armstrace/services/trace_evidence.py", "../src/armstrace/domain/scoring.py")
+                "../src/armstrace/services/trace_evidence.py", "../src/armstrace/domain/scoring.py",
+                "../src/armstrace/domain/calibrations.py")
     note = "; the tracer's files had uncommitted changes" if dirty else ""
-    try:
-        from armstrace.domain.scoring import SCORER_VERSION as version
-    except ImportError:
-        version = "none"
+    version = ", ".join(sorted(SCORERS)) or "none"
     return f"commit {head}, scorer {version}{note}"
 
 

@@ -62,29 +62,29 @@ class Choice:
 
 
 # The most cautious first: seizure lists as poor as the simulator's default
-# (``ScoringParameters``' own values; fitted 2026-11-22).
-POOR = Calibration("poor", ScoringParameters(), reread_rate=0.1761,
+# (``ScoringParameters``' own values; refitted 2026-12-05).
+POOR = Calibration("poor", ScoringParameters(), reread_rate=0.1741,
                    fitted_on="medium world, seed 1, poor recording (as simulated)")
 FAIR = Calibration("fair", ScoringParameters(
-    serial_exact=6.43, serial_confusable=5.15, serial_wildcard=1.65, serial_pattern=0.56,
-    serial_wildcard_edit=-2.78, serial_edit1_same=-2.67, serial_edit1_length=-0.83,
-    serial_edit2_same=-6.73, serial_edit2_length=-3.71, serial_core=-1.10, per_unreadable=-0.72,
-    short_reading=0.00, crowding=-0.67, maker_agree=1.30, maker_disagree=-7.10,
-    calibre_agree=0.51, calibre_disagree=-5.12, model_agree=0.32, model_disagree=-2.84,
-    before_export=-2.47, region_agree=1.40, region_disagree=-1.40, reported_lost=2.68,
-    destroyed=-1.52, held_after=-4.37, never_licensed=4.03, reading_among_registry=1.36,
-    unlicensed_neighbours=0.29, match_threshold=0.995, match_ratio=5.0, ambiguous_threshold=0.01,
-), reread_rate=0.1409, fitted_on="medium world, seed 1, re-recorded fair (2026-12-05)")
+    serial_exact=6.34, serial_confusable=3.78, serial_wildcard=2.39, serial_pattern=-0.04,
+    serial_wildcard_edit=-2.41, serial_edit1_same=-2.44, serial_edit1_length=-0.32,
+    serial_edit2_same=-6.66, serial_edit2_length=-3.42, serial_core=-1.06, per_unreadable=-0.44,
+    short_reading=0.00, crowding=-0.68, maker_agree=1.12, maker_disagree=-7.83, calibre_agree=0.00,
+    calibre_disagree=-5.81, model_agree=0.47, model_disagree=-2.36, before_export=-2.58,
+    region_agree=1.25, region_disagree=-1.74, reported_lost=2.83, destroyed=-3.65,
+    held_after=-4.07, never_licensed=3.84, reading_among_registry=1.85, unlicensed_neighbours=0.11,
+    match_threshold=0.995, match_ratio=5.0, ambiguous_threshold=0.005,
+), reread_rate=0.1402, fitted_on="medium world, seed 1, re-recorded fair (2026-12-05)")
 CAREFUL = Calibration("careful", ScoringParameters(
-    serial_exact=8.88, serial_confusable=6.16, serial_wildcard=1.99, serial_pattern=0.39,
-    serial_wildcard_edit=-3.26, serial_edit1_same=-3.42, serial_edit1_length=-1.64,
-    serial_edit2_same=-7.80, serial_edit2_length=-4.89, serial_core=-1.07, per_unreadable=-0.67,
-    short_reading=0.00, crowding=-0.70, maker_agree=2.12, maker_disagree=-7.50,
-    calibre_agree=0.47, calibre_disagree=-4.64, model_agree=0.24, model_disagree=-3.40,
-    before_export=-3.07, region_agree=0.95, region_disagree=-1.67, reported_lost=2.82,
-    destroyed=-1.28, held_after=-3.27, never_licensed=4.67, reading_among_registry=0.28,
-    unlicensed_neighbours=0.80, match_threshold=0.965, match_ratio=5.0, ambiguous_threshold=0.01,
-), reread_rate=0.0527, fitted_on="medium world, seed 1, re-recorded careful (2026-12-05)")
+    serial_exact=7.62, serial_confusable=2.85, serial_wildcard=2.10, serial_pattern=0.40,
+    serial_wildcard_edit=-1.42, serial_edit1_same=-4.14, serial_edit1_length=-1.43,
+    serial_edit2_same=-7.98, serial_edit2_length=-3.45, serial_core=-1.56, per_unreadable=-0.24,
+    short_reading=0.00, crowding=-0.77, maker_agree=3.04, maker_disagree=-6.92, calibre_agree=0.06,
+    calibre_disagree=-5.03, model_agree=0.70, model_disagree=-2.40, before_export=-1.50,
+    region_agree=2.21, region_disagree=-0.79, reported_lost=2.36, destroyed=-0.62,
+    held_after=-4.49, never_licensed=7.01, reading_among_registry=0.79, unlicensed_neighbours=0.00,
+    match_threshold=0.95, match_ratio=5.0, ambiguous_threshold=0.01,
+), reread_rate=0.0528, fitted_on="medium world, seed 1, re-recorded careful (2026-12-05)")
 CALIBRATIONS: tuple[Calibration, ...] = (POOR, FAIR, CAREFUL)
 
 
