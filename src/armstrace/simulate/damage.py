@@ -64,8 +64,8 @@ class RecordingProfile:
     error_counts: tuple[float, float, float, float]
 
 
-# The simulator's default since the first world: seizure lists as poor as the ones
-# SEDENA shared (rates set by eye, not from a published error rate). About 45% of
+# The simulator's default since the first world: a seizure list typed from paperwork
+# in a hurry (rates set by eye; nobody publishes the real error rate). About 45% of
 # licensed recoveries carry a damaged or missing serial; 62% are read exactly.
 POOR = RecordingProfile("poor", perfect=0.18, obliterated=0.06, serial_missing=0.03,
                         partial=0.05, error_counts=(0.56, 0.28, 0.12, 0.04))

@@ -228,7 +228,7 @@ def simulate(
     spanish: Annotated[bool, typer.Option("--spanish", help="Write recoveries with Spanish "
                                           "headers (recuperaciones.csv).")] = False,
     recording: Annotated[str, typer.Option(
-        help="How carefully seizures are written down: poor (seizure lists as shared, the "
+        help="How carefully seizures are written down: poor (lists typed in a hurry, the "
              "default), fair or careful. Only the recoveries change.")] = "poor",
     quiet: QuietOption = False,
 ) -> None:
