@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from armstrace.domain.makers import canonical_maker
 from armstrace.simulate import generate_world
 from armstrace.simulate.notations import NOTHING_READABLE, SERIAL_LABELS, UNREADABLE_MARKS
 
@@ -199,10 +200,6 @@ def test_some_seizures_take_several_weapons(world: Path) -> None:
 def test_no_never_licensed_weapon_carries_its_own_makers_licensed_marking(world: Path) -> None:
     """Serial collisions are other makers' weapons: no crime gun is a twin of a licensed one
     (same maker family and the very marking), and no one string sits on dozens of them."""
-    from collections import Counter
-
-    from armstrace.domain.makers import canonical_maker
-
     licensed = {(canonical_maker(i["manufacturer"]), i["serial"]) for i in read(world / "items.csv")}
     serials = {i["serial"] for i in read(world / "items.csv")}
     truth = read(world / "truth" / "truth_recoveries.csv")

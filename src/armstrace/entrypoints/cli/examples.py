@@ -14,7 +14,7 @@ them when a line differs only by its seconds, so a refresh shows real changes on
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import re
 import shlex
 import tempfile
@@ -29,14 +29,13 @@ SECONDS = re.compile(r"\d+\.\d s\b")
 
 
 def run(args: str, db: str, scratch: Path, shown: str) -> str:
-    """What ``armstrace ARGS --db DB`` prints, run in ``scratch`` (the store named as ``shown``)."""
-    os.environ["COLUMNS"] = "100"
-    old = Path.cwd()
-    os.chdir(scratch)
-    try:
-        result = CliRunner().invoke(app, [*shlex.split(args), "--db", db], terminal_width=100)
-    finally:
-        os.chdir(old)
+    """What ``armstrace ARGS --db DB`` prints, run in ``scratch`` (the store named as ``shown``).
+
+    Run in ``scratch`` because commands with ``--output`` write where they stand.
+    """
+    with contextlib.chdir(scratch):
+        result = CliRunner().invoke(app, [*shlex.split(args), "--db", db],
+                                    env={"COLUMNS": "100"}, terminal_width=100)
     if result.exit_code != 0:
         raise SystemExit(f"armstrace {args}: exit {result.exit_code}\n{result.output}")
     text = result.output.replace(db, shown)
@@ -51,6 +50,7 @@ def _keep_times(new: str, old: str) -> str:
 
 
 def refresh(text: str, db: str, shown: str) -> str:
+    """``text`` with every ``$ armstrace`` block's output run again against ``db``."""
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
 
