@@ -231,7 +231,7 @@ def table(rows: list[tuple[str, Tally]]) -> list[str]:
 
 
 VARIANT_WORDS = {"shifted": "other error model", "poor": "poor recording", "fair": "fair recording",
-                 "careful": "careful recording"}
+                 "careful": "careful recording", "inventories": "with inventories"}
 
 
 def label(r: Result) -> str:
@@ -242,7 +242,8 @@ GROUP_TITLES = {"": "simulator's error model, as simulated (poor recording)",
                 "shifted": "the other error model (bench/shifted_damage.py)",
                 "poor": "poor recording, re-recorded (bench/rerecord.py)",
                 "fair": "fair recording, re-recorded (bench/rerecord.py)",
-                "careful": "careful recording, re-recorded (bench/rerecord.py)"}
+                "careful": "careful recording, re-recorded (bench/rerecord.py)",
+                "inventories": "as simulated (poor recording), with custodians' inventories"}
 
 
 def groups(results: list[Result]) -> dict[str, list[Result]]:
@@ -421,7 +422,8 @@ def main() -> None:
     ap.add_argument("--worlds", default="small:11,small:12,default:11",
                     help="scale:seed pairs, comma-separated (never seed 1); scale:seed:VARIANT "
                     "writes that world's recoveries down again: shifted (another error model), "
-                    "or the recording profile poor, fair or careful")
+                    "or the recording profile poor, fair or careful; inventories simulates it again "
+                    "with custodians' inventory counts")
     ap.add_argument("--params", action="append", default=[], metavar="VARIANT=FILE",
                     help="trace worlds of VARIANT ('' for as simulated) with the weights and "
                     "thresholds of FILE (written by bench.fit_scoring) instead of the shipped ones")

@@ -30,7 +30,7 @@ class World:
         return self.folder / "truth" / "truth_recoveries.csv"
 
 
-VARIANTS = ("shifted", "poor", "fair", "careful")
+VARIANTS = ("shifted", "poor", "fair", "careful", "inventories")
 
 
 def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") -> World:
@@ -39,7 +39,8 @@ def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") ->
     ``variant``: "" for the world as simulated; otherwise the same world with its
     recoveries written down again from the truth: ``shifted`` under another error
     model (``shifted_damage``), or a recording profile of the simulator's own
-    (``poor``, ``fair``, ``careful``; ``rerecord``).
+    (``poor``, ``fair``, ``careful``; ``rerecord``); ``inventories``: the same world
+    simulated with custodians' inventory counts (same weapons, recoveries and truth).
     """
     if variant and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
@@ -54,6 +55,8 @@ def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") ->
             from bench.shifted_damage import shift_world
 
             shift_world(prepare_world(workdir, seed, scale).folder, world, seed)
+        elif variant == "inventories":
+            generate_world(world, seed=seed, scale=scale, inventories=True)
         elif variant:
             from bench.rerecord import rerecord_world
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import signal
@@ -151,3 +152,15 @@ def test_simulate_then_import_spanish_recoveries(tmp_path: Path) -> None:
     assert "recuperaciones.csv" in imported.stdout and "No rows rejected." in imported.stdout
     bad_scale = armstrace("simulate", "--out", "w", "--scale", "huge", cwd=tmp_path)
     assert_clean_failure(bad_scale, 2, "--scale")
+
+
+def test_simulate_with_inventories_imports_cleanly(tmp_path: Path) -> None:
+    made = armstrace("simulate", "--out", "w", "--scale", "small", "--seed", "4", "--inventories",
+                     "-q", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    with (tmp_path / "w" / "custody_events.csv").open(encoding="utf-8", newline="") as fh:
+        kinds = {row["event_type"] for row in csv.DictReader(fh)}
+    assert "inventory" in kinds
+    imported = armstrace("import", "w", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "No rows rejected." in imported.stdout

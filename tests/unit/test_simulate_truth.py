@@ -211,3 +211,57 @@ def test_no_never_licensed_weapon_carries_its_own_makers_licensed_marking(world:
     seizures = {(t["true_serial"], t["duplicate_of"] or t["recovery_id"]) for t in collisions}
     per_string = Counter(serial for serial, _ in seizures)  # a seizure listed twice counts once
     assert max(per_string.values()) <= 4
+
+
+
+@pytest.fixture(scope="module")
+def counted_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("counted")
+    generate_world(out, seed=5, scale="small", inventories=True)
+    return out
+
+
+def test_inventories_change_nothing_else(world: Path, counted_world: Path) -> None:
+    """Same seed with and without counts: the same weapons, recoveries and truth, and
+    the same custody events once the counts are taken out (ids aside)."""
+    for name in ("items.csv", "recoveries.csv", "truth/truth_recoveries.csv",
+                 "truth/truth_items.csv", "parties.csv", "licences.csv"):
+        assert (world / name).read_bytes() == (counted_world / name).read_bytes(), name
+    plain = [{k: v for k, v in e.items() if k not in ("event_id", "corrects_event_id")}
+             for e in read(world / "custody_events.csv")]
+    counted = read(counted_world / "custody_events.csv")
+    assert not any(e["event_type"] == "inventory" for e in plain)
+    rest = [{k: v for k, v in e.items() if k not in ("event_id", "corrects_event_id")}
+            for e in counted if e["event_type"] != "inventory"]
+    assert sorted(rest, key=lambda e: sorted(e.items())) == sorted(plain, key=lambda e: sorted(e.items()))
+    assert len(counted) > len(plain) * 1.3
+
+
+def test_inventories_count_what_the_holder_still_has(counted_world: Path) -> None:
+    """Counts come from the documented holder, stop at a reported loss, theft or
+    destruction, and after a silent diversion run on (on paper) only for a while."""
+    world = counted_world
+    item_truth = {t["item_id"]: t for t in read(world / "truth" / "truth_items.csv")}
+    chains: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for e in read(world / "custody_events.csv"):
+        chains[e["item_id"]].append(e)
+    counted = paper = 0
+    for item, chain in chains.items():
+        counts = [e for e in chain if e["event_type"] == "inventory"]
+        if not counts:
+            continue
+        counted += 1
+        holders = {e["to_party_id"] for e in chain if e["event_type"] in ("transfer", "assign", "receive")}
+        for c in counts:
+            assert c["to_party_id"] in holders and c["from_party_id"] == ""
+            assert c["document_ref"].startswith("INVENTARIO/")
+        ends = [e["occurred_at"][:10] for e in chain if e["event_type"] in ("loss", "theft", "destroy")]
+        if ends:
+            assert all(c["occurred_at"][:10] < min(ends) for c in counts)
+        truth = item_truth[item]
+        if truth["diverted"] == "yes" and any(c["occurred_at"][:10] > truth["diverted_on"]
+                                              for c in counts):
+            assert truth["diversion_kind"] == "silent"
+            paper += 1
+    assert counted > len(chains) // 4
+    assert 0 < paper < counted // 10

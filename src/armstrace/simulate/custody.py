@@ -24,6 +24,7 @@ from typing import Protocol
 
 from armstrace.simulate.catalogue import MAKERS
 from armstrace.simulate.draws import Weighted
+from armstrace.simulate.inventories import InventoryPlan
 from armstrace.simulate.licences import LicencePlan
 from armstrace.simulate.parties import SEDENA, WAREHOUSE, Cast, StateCast
 from armstrace.simulate.recoveries import RecoveryMaker, Seized
@@ -69,8 +70,9 @@ class Ledger:
 
     def __init__(self, cast: Cast, sinks: Sinks, rates: dict[str, float],
                  silent_states: frozenset[str], recoveries: RecoveryMaker,
-                 world_end: int) -> None:
+                 world_end: int, inventories: InventoryPlan | None = None) -> None:
         self.cast = cast
+        self.inventories = inventories
         self.sinks = sinks
         self.rates = rates
         self.silent_states = silent_states
@@ -228,6 +230,8 @@ class Ledger:
             if kind != "silent":
                 add(div_day, -1, kind, item, documented, "", holder_region,
                     self._doc(f"DENUNCIA/{holder_region[3:]}", div_day))
+            self._count(item, holder, documented, holder_region, start, div_day, add,
+                        silent=kind == "silent")
             self.sinks.truth_items.write((item, "yes", holder, self._d(div_day), kind, holder,
                                           plan.licence_id))
             if rng.random() < P_RECOVERED:
@@ -242,9 +246,11 @@ class Ledger:
                                              seized)
             return
         final = holder
+        kept_until = self.world_end
         if rng.random() < P_DESTROYED:
             day = start + rng.randint(3 * 365, 12 * 365)
             if day + 200 < self.world_end:
+                kept_until = day
                 add(day, -1, "transfer", item, documented, WAREHOUSE, holder_region,
                     self._doc("DCAM/OT", day))
                 destroy_day = day + rng.randint(20, 200)
@@ -252,7 +258,21 @@ class Ledger:
                     self._doc("ACTA/DESTRUCCION", destroy_day))
                 self.stats.destroyed += 1
                 final = WAREHOUSE
+        self._count(item, holder, documented, holder_region, start, kept_until, add)
         self.sinks.truth_items.write((item, "no", "", "", "", final, plan.licence_id))
+
+    def _count(self, item: str, holder: str, documented: str, region: str, start: int,
+               end: int, add: _Add, *, silent: bool = False) -> None:
+        """The holder's inventories of the item while it held it (on paper a little longer
+        after a silent diversion). Only a holder the record knows counts: a state that
+        never records assignments has no unit books to count from."""
+        if self.inventories is None or holder != documented:
+            return
+        for day in self.inventories.counts(holder, start, min(end, self.world_end),
+                                           silent_diversion=silent):
+            if day < self.world_end:
+                year = date.fromordinal(day).year
+                add(day, -1, "inventory", item, "", holder, region, f"INVENTARIO/{holder[2:]}/{year}")
 
     def _lots(self, rng: random.Random, plan: LicencePlan, q: int) -> list[tuple[int, int, int]]:
         """(size, ship day, SEDENA receipt day) per lot."""

@@ -230,6 +230,9 @@ def simulate(
     recording: Annotated[str, typer.Option(
         help="How carefully seizures are written down: poor (lists typed in a hurry, the "
              "default), fair or careful. Only the recoveries change.")] = "poor",
+    inventories: Annotated[bool, typer.Option(
+        "--inventories", help="Custodians that keep books also count their weapons every "
+        "second year (inventory events); the rest of the world is the same.")] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Write a plausible world in the interchange format, with its ground truth in OUT/truth."""
@@ -245,7 +248,8 @@ def simulate(
         out_dir.mkdir(parents=True, exist_ok=True)
         with progress_port(quiet) as progress:
             world = generate_world(out_dir, seed=seed, scale=size, spanish_recoveries=spanish,
-                                   recording=recording, progress=progress)
+                                   recording=recording, inventories=inventories,
+                                   progress=progress)
         out.print(f"Simulated world (seed {world.seed}, scale {world.scale}, recording "
                   f"{recording}) written to {out_dir}:")
         for name, count in world.counts.items():
