@@ -303,7 +303,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scale", default="default")
     ap.add_argument("--variant", default="", help="fit on the world with its recoveries written down "
-                    "again: a recording profile (poor, fair, careful) or shifted")
+                    "again: a recording profile (poor, fair, careful) or shifted; or inventories, the "
+                    "world simulated with custodians' inventory counts")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep-unlicensed", type=float, default=0.5)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/armstrace-bench"))
