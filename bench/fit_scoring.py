@@ -1,4 +1,4 @@
-"""Fit one calibration of ``scoring_v1`` on ONE simulated world (never the evaluation seeds).
+"""Fit one calibration of ``scoring_v2`` on ONE simulated world (never the evaluation seeds).
 
 A calibration (``armstrace.domain.calibrations``) is the weights and thresholds for
 records of one quality; ``--variant`` fits on the tuning world written down again

@@ -1,6 +1,6 @@
 """Simulated worlds imported into throwaway SQLite stores, for the tracer's benchmarks.
 
-Shared by ``fit_scoring.py`` (which fits ``scoring_v1`` on one seed) and
+Shared by ``fit_scoring.py`` (which fits ``scoring_v2`` on one seed) and
 ``accuracy_trace.py`` (which measures it on other seeds). Worlds are cached under
 a work folder so a second run does not simulate and import again.
 """

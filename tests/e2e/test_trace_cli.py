@@ -68,7 +68,7 @@ def test_trace_writes_the_contract_file_and_a_summary(tmp_path: Path, world: Pat
     assert "Trace run" in result.output and "untraceable" in result.output
     assert "Top last custodians" in result.output
     # six recoveries say nothing of how carefully serials were copied: the cautious calibration
-    assert "Calibration scoring_v1/poor: 0 weapons recorded twice" in result.output
+    assert "Calibration scoring_v2/poor: 0 weapons recorded twice" in result.output
     with open(out, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         assert (reader.fieldnames or [])[: len(CONTRACT_COLUMNS)] == list(CONTRACT_COLUMNS)
@@ -94,7 +94,7 @@ def test_single_lookup_prints_candidates_and_a_timeline(tmp_path: Path, world: P
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Serial read as BFI100002" in out and "Candidates, best first" in out
-    assert "scorer scoring_v1/poor" in out
+    assert "scorer scoring_v2/poor" in out
     assert "Custody of I-2" in out and "theft" in out
     assert "Last accountable custodian" in out and "P-MIC-SSP" in out
 

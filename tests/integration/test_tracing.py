@@ -156,10 +156,10 @@ def test_carefully_kept_records_are_traced_with_the_careful_calibration(
     generate_world(world, seed=1, scale="small", recording="careful")
     load(store, world, tmp_path)
     auto = trace_all(store, tmp_path / "auto.csv", clock=Clock())
-    assert auto.scorer_version == "scoring_v1/careful"
+    assert auto.scorer_version == "scoring_v2/careful"
     assert "weapons recorded twice were read two ways" in auto.calibration
     cautious = trace_all(store, None, calibration="poor", clock=Clock())
-    assert cautious.scorer_version == "scoring_v1/poor"
+    assert cautious.scorer_version == "scoring_v2/poor"
     assert auto.by_status["matched"] > 2 * cautious.by_status.get("matched", 0)
     with open(world / "truth" / "truth_recoveries.csv", newline="", encoding="utf-8") as f:
         truth = {r["recovery_id"]: r["item_id"] for r in csv.DictReader(f)}
@@ -167,3 +167,26 @@ def test_carefully_kept_records_are_traced_with_the_careful_calibration(
     matched = [r for r in rows if r["status"] == "matched"]
     right = sum(truth[r["recovery_id"]] == r["item_id"] for r in matched)
     assert right >= 0.98 * len(matched)
+
+
+def test_a_weapon_missing_from_its_holders_count_says_so(store: SqlStore, tmp_path: Path) -> None:
+    """Counted by the state government in 2008, absent from its 2010 count, recovered in
+    2009: the trace reads that it went missing, scores it, and stores the part."""
+    load(store, FIXTURES / "michoacan", tmp_path)
+    clock = Clock()  # one clock: the second run is the later one
+    trace_all(store, None, clock=clock)
+    first = next(r for r in TraceStore(store).latest(evidence=True) if r["recovery_id"] == "R-1")
+    assert "missed_count" not in json.loads(first["evidence"])["candidates"][0]["parts"]
+    counts = tmp_path / "counts"
+    counts.mkdir()
+    (counts / "custody_events.csv").write_text(
+        "event_id,event_type,occurred_at,item_id,from_party_id,to_party_id,region,document_ref\n"
+        "E-20,inventory,2008-06-30,I-1,,P-MIC-GOV,MX-MIC,INV-2008\n"
+        "E-21,inventory,2010-06-30,I-4,,P-MIC-GOV,MX-MIC,INV-2010\n", encoding="utf-8")
+    load(store, counts, tmp_path)
+    assert TraceStore(store).count_days() == {"P-MIC-GOV": ["2008-06-30", "2010-06-30"]}
+    trace_all(store, None, clock=clock)
+    second = next(r for r in TraceStore(store).latest(evidence=True) if r["recovery_id"] == "R-1")
+    best = json.loads(second["evidence"])["candidates"][0]
+    assert best["item_id"] == "I-1" and best["parts"]["missed_count"] == POOR.params.missed_count > 0
+    assert float(second["confidence"]) > float(first["confidence"])

@@ -1,8 +1,9 @@
-"""scoring_v1: evidence classes, every named part, posteriors and the status rules."""
+"""scoring_v2: evidence classes, every named part, posteriors and the status rules."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ EXACT, CONFUSABLE, WILDCARD, DELETION, CORE = range(5)
 
 
 def test_version_is_stored_with_results() -> None:
-    assert SCORER_VERSION == "scoring_v1"
+    assert SCORER_VERSION == "scoring_v2"
 
 
 @pytest.mark.parametrize(("route", "distance", "wildcards", "same", "expected"), [
@@ -62,11 +63,12 @@ def names(parts: list) -> list[str]:
 def test_every_candidate_reason_is_named_and_sums_to_the_score() -> None:
     ev = CandidateEvidence(SerialClass.WILDCARD, wildcards=2, readable=4, neighbours=7, maker=1,
                            calibre=-1, model=0, region=1, before_export=True, reported_lost=True,
-                           destroyed=True, held_after=True)
+                           destroyed=True, held_after=True, missed_count=True)
     parts = candidate_parts(P, ev)
     assert names(parts) == ["serial_wildcard", "per_unreadable", "short_reading", "crowding",
                             "maker_agree", "calibre_disagree", "model_unknown", "before_export",
-                            "region_agree", "reported_lost", "destroyed", "held_after"]
+                            "region_agree", "reported_lost", "destroyed", "held_after",
+                            "missed_count"]
     assert all(p.text for p in parts)
     by = {p.name: p.value for p in parts}
     assert by["per_unreadable"] == pytest.approx(2 * P.per_unreadable)
@@ -94,12 +96,14 @@ def test_matrices_compute_the_same_scores_as_the_parts() -> None:
     evs = [CandidateEvidence(SerialClass(c), wildcards=c % 3, readable=3 + c, neighbours=c * 2,
                              maker=(c % 3) - 1, calibre=((c + 1) % 3) - 1, model=((c + 2) % 3) - 1,
                              region=(c % 3) - 1, before_export=c == 4, reported_lost=c == 5,
-                             destroyed=c == 6, held_after=c == 7) for c in range(10)]
+                             destroyed=c == 6, held_after=c == 7, missed_count=c == 8)
+           for c in range(10)]
     x = candidate_matrix(*(np.array([getattr(e, f) for e in evs]) for f in (
         "serial", "wildcards", "readable", "neighbours", "maker", "calibre", "model", "region",
-        "before_export", "reported_lost", "destroyed", "held_after")))
+        "before_export", "reported_lost", "destroyed", "held_after", "missed_count")))
     assert x.shape == (10, len(CANDIDATE_FEATURES))
-    np.testing.assert_allclose(x @ P.weights(CANDIDATE_FEATURES), [candidate_score(P, e) for e in evs])
+    q = replace(P, missed_count=1.7)  # every column carries a weight
+    np.testing.assert_allclose(x @ q.weights(CANDIDATE_FEATURES), [candidate_score(q, e) for e in evs])
     z = none_matrix(np.array([False, True]), np.array([0, 5]))
     np.testing.assert_allclose(z @ P.weights(NONE_FEATURES),
                                [none_score(P, NoneEvidence(False, 0)), none_score(P, NoneEvidence(True, 5))])

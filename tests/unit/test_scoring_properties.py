@@ -1,4 +1,4 @@
-"""Properties scoring_v1 must keep whatever the fitted weights are.
+"""Properties scoring_v2 must keep whatever the fitted weights are.
 
 More agreement never lowers a candidate's score; a denser neighbourhood (more
 registry serials as close, or more unlicensed numbers around the reading) never

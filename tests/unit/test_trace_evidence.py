@@ -108,3 +108,31 @@ def test_custody_evidence(recovered: str, region: str | None, expect: dict[str, 
     c = custody_evidence(events, recovered, region, REGIONS.get)
     for key, value in expect.items():
         assert getattr(c, key) == value, key
+
+
+COUNTS = {"P-UNIT": ["2007-12-01", "2009-12-01", "2011-12-01"]}
+ASSIGNED = [ev("E1", "ship", "2006-01-10", "P-SEDENA"),
+            ev("E3", "transfer", "2006-03-01", "P-GOV", "P-SEDENA"),
+            ev("E4", "assign", "2006-06-01", "P-UNIT", "P-GOV")]
+
+
+@pytest.mark.parametrize(("chain", "recovered", "missed", "held"), [
+    # counted in 2007, absent from the unit's 2009 and 2011 counts: it went missing
+    ([ev("C1", "inventory", "2007-12-01", "P-UNIT")], "2010-05-01", True, False),
+    # counted in every count the unit made: on the shelf after the recovery
+    ([ev("C1", "inventory", "2007-12-01", "P-UNIT"), ev("C2", "inventory", "2009-12-01", "P-UNIT"),
+      ev("C3", "inventory", "2011-12-01", "P-UNIT")], "2010-05-01", False, True),
+    # counted in the unit's last count, recovered after it: nothing says it went missing
+    ([ev("C3", "inventory", "2011-12-01", "P-UNIT")], "2012-05-01", False, False),
+    # never counted at all (the unit may not have had it yet): no evidence either way
+    ([], "2010-05-01", False, False),
+    # reported stolen: the theft speaks, not the counts
+    ([ev("C1", "inventory", "2007-12-01", "P-UNIT"), ev("T", "theft", "2008-06-01", None, "P-UNIT")],
+     "2010-05-01", False, False),
+])
+def test_missing_from_a_later_count(chain: list[CustodyEvent], recovered: str, missed: bool,
+                                    held: bool) -> None:
+    c = custody_evidence([*ASSIGNED, *chain], recovered, "MX-MIC", REGIONS.get,
+                         lambda party: COUNTS.get(party, []))
+    assert (c.custodian, c.missed_count, c.held_after) == ("P-UNIT", missed, held)
+    assert not custody_evidence([*ASSIGNED, *chain], recovered, "MX-MIC", REGIONS.get).missed_count

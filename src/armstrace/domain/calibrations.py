@@ -1,6 +1,6 @@
 """The scorer's calibrations, one per quality of recording, and how one is chosen.
 
-``scoring_v1`` is one model (``armstrace.domain.scoring``): the same evidence,
+``scoring_v2`` is one model (``armstrace.domain.scoring``): the same evidence,
 the same parts. Its weights and thresholds are not constants of nature, though:
 how much an exact reading is worth depends on how often readings slip, because
 the slips of other weapons -- a licensed weapon's neighbour in its lot, a crime
@@ -21,7 +21,7 @@ recorded twice was read two ways (``armstrace.domain.recording_quality``). The
 rule leans to caution: the interval of that rate must lie below the midpoint
 between two profiles' rates before the less cautious one is used, and too few
 twice-recorded weapons keep the most cautious calibration. Every trace stores
-the calibration's version (``scoring_v1/careful``), so each result stays
+the calibration's version (``scoring_v2/careful``), so each result stays
 explainable by the weights that produced it.
 """
 
@@ -72,7 +72,8 @@ FAIR = Calibration("fair", ScoringParameters(
     short_reading=0.00, crowding=-0.68, maker_agree=1.12, maker_disagree=-7.83, calibre_agree=0.00,
     calibre_disagree=-5.81, model_agree=0.47, model_disagree=-2.36, before_export=-2.58,
     region_agree=1.25, region_disagree=-1.74, reported_lost=2.83, destroyed=-3.65,
-    held_after=-4.07, never_licensed=3.84, reading_among_registry=1.85, unlicensed_neighbours=0.11,
+    held_after=-4.07, missed_count=2.60, never_licensed=3.84, reading_among_registry=1.85,
+    unlicensed_neighbours=0.11,
     match_threshold=0.995, match_ratio=5.0, ambiguous_threshold=0.005,
 ), reread_rate=0.1402, fitted_on="medium world, seed 1, re-recorded fair (2026-12-05)")
 CAREFUL = Calibration("careful", ScoringParameters(
@@ -82,7 +83,8 @@ CAREFUL = Calibration("careful", ScoringParameters(
     short_reading=0.00, crowding=-0.77, maker_agree=3.04, maker_disagree=-6.92, calibre_agree=0.06,
     calibre_disagree=-5.03, model_agree=0.70, model_disagree=-2.40, before_export=-1.50,
     region_agree=2.21, region_disagree=-0.79, reported_lost=2.36, destroyed=-0.62,
-    held_after=-4.49, never_licensed=7.01, reading_among_registry=0.79, unlicensed_neighbours=0.00,
+    held_after=-4.49, missed_count=2.60, never_licensed=7.01, reading_among_registry=0.79,
+    unlicensed_neighbours=0.00,
     match_threshold=0.95, match_ratio=5.0, ambiguous_threshold=0.01,
 ), reread_rate=0.0528, fitted_on="medium world, seed 1, re-recorded careful (2026-12-05)")
 CALIBRATIONS: tuple[Calibration, ...] = (POOR, FAIR, CAREFUL)

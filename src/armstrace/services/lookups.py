@@ -50,9 +50,10 @@ class LookupCache:
             self._tracer, _ = open_tracer(self.store, calibration=calibration)
             self._registry_version, self._chain_version = registry, seq
         elif seq != self._chain_version:
-            # New custody events: same registry, fresh chain cache.
+            # New custody events: same registry, fresh chain cache and inventory days.
             old = self._tracer
-            self._tracer = Tracer(old.reg, old._fetch, old.parties, old.params, old.version)
+            self._tracer = Tracer(old.reg, old._fetch, old.parties, old.params, old.version,
+                                  TraceStore(self.store).count_days())
             self._chain_version = seq
         return self._tracer
 

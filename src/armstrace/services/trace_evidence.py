@@ -392,6 +392,7 @@ class CustodyEvidence:
     reported_lost: bool
     destroyed: bool
     held_after: bool
+    missed_count: bool = False  # counted by its holder, then absent from a later count
 
 
 _HOLDING = frozenset({"transfer", "receive", "assign", "inventory", "destroy", "ship"})
@@ -400,8 +401,15 @@ _HOLDING = frozenset({"transfer", "receive", "assign", "inventory", "destroy", "
 def custody_evidence(
     events: Sequence[CustodyEvent], recovered_on: str, region: str | None,
     party_region: Callable[[str], str | None],
+    count_days: Callable[[str], Sequence[str]] | None = None,
 ) -> CustodyEvidence:
-    """The last lawful custodian before ``recovered_on`` and what the chain implies."""
+    """The last lawful custodian before ``recovered_on`` and what the chain implies.
+
+    ``count_days``: the days a party recorded inventory counts (of any weapon). A
+    weapon its holder counted, then left out of a later count, went missing between
+    the two: evidence for it being the weapon recovered, as long as nothing lawful
+    happened to it after the recovery date.
+    """
     live = [e for e in live_events(events) if e.event_type != "correction"]
     day = recovered_on[:10]
     first = live[0].occurred_at[:10] if live else None
@@ -415,8 +423,16 @@ def custody_evidence(
     if where and region:
         state = 1 if where == region else -1
     lost = c.end_type in ("loss", "theft")
+    missed = False
+    if count_days is not None and not held and c.end_type is None:
+        seen = [e.occurred_at[:10] for e in live
+                if e.event_type == "inventory" and e.to_party_id == c.party_id]
+        if seen:
+            last_seen = max(seen)
+            days = count_days(c.party_id)
+            missed = bool(days) and days[-1] > last_seen
     return CustodyEvidence(c.party_id, c.since, c.confirmed, c.end_type, c.ended_at, before,
-                           state, lost, c.end_type == "destroy", held)
+                           state, lost, c.end_type == "destroy", held, missed)
 
 
 @dataclass

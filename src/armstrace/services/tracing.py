@@ -120,9 +120,10 @@ class Tracer:
     def __init__(
         self, registry: Registry, chains: Callable[[Sequence[str]], dict[str, list[CustodyEvent]]],
         parties: dict[str, Party], params: ScoringParameters | None = None,
-        version: str = f"{SCORER_VERSION}/custom",
+        version: str = f"{SCORER_VERSION}/custom", count_days: dict[str, list[str]] | None = None,
     ) -> None:
         self.reg = registry
+        self.count_days = count_days or {}
         self._fetch = chains
         self.parties = parties
         self.params = params or ScoringParameters()
@@ -196,7 +197,7 @@ class Tracer:
         custody = self._custody(recs, ev, rows)
         for r, c in custody.items():
             x[r, _CUSTODY_COLUMNS] = (c.before_export, c.region > 0, c.region < 0,
-                                      c.reported_lost, c.destroyed, c.held_after)
+                                      c.reported_lost, c.destroyed, c.held_after, c.missed_count)
         if custody:
             scores[rows] = x[rows] @ w
         post, post_none = segment_posteriors(scores, none, ev.offsets)
@@ -211,11 +212,15 @@ class Tracer:
         ids = self.reg.item_ids
         chains = self.chains(ids[int(ev.item[r])] for r in rows)
         out: dict[int, CustodyEvidence] = {}
+        counted = self._counted if self.count_days else None
         for r in rows:
             rec = recs[int(ev.query[r])]
             out[int(r)] = custody_evidence(chains[ids[int(ev.item[r])]], rec.recovered_on,
-                                           rec.region, self.party_region)
+                                           rec.region, self.party_region, counted)
         return out
+
+    def _counted(self, party_id: str) -> list[str]:
+        return self.count_days.get(party_id, [])
 
     # -------------------------------------------------------------- decisions
     def scored_chunks(self, recs: Sequence[Recovery]) -> Iterator[ScoredBatch]:
@@ -299,7 +304,7 @@ class Tracer:
             maker=int(ev.maker[r]), calibre=int(ev.calibre[r]), model=int(ev.model[r]),
             region=c.region if c else 0, before_export=bool(c and c.before_export),
             reported_lost=bool(c and c.reported_lost), destroyed=bool(c and c.destroyed),
-            held_after=bool(c and c.held_after))
+            held_after=bool(c and c.held_after), missed_count=bool(c and c.missed_count))
 
     def _evidence(self, sb: ScoredBatch, k: int, rows: list[int], d: Decision) -> dict[str, Any]:
         """The score parts behind the answer (stored as JSON beside each trace).
@@ -415,7 +420,7 @@ def _open(ts: TraceStore, store: SqlStore, params: ScoringParameters | None, pro
             choice = resolve_calibration(ts, calibration)
         params, version, why = choice.calibration.params, choice.calibration.version, choice.reason
     registry = build_registry(ts.registry(), progress, total=store.count("items"))
-    return Tracer(registry, ts.chains, ts.parties(), params, version), why
+    return Tracer(registry, ts.chains, ts.parties(), params, version, ts.count_days()), why
 
 
 def _batches(it: Iterator[Recovery], size: int) -> Iterator[list[Recovery]]:
@@ -437,7 +442,7 @@ def trace_all(
     """Trace every stored recovery under a new run; optionally write ``traces.csv``.
 
     Re-tracing appends a new run; ``TraceStore.latest()`` then answers from it.
-    The run and every trace carry the calibration's version (``scoring_v1/poor``).
+    The run and every trace carry the calibration's version (``scoring_v2/poor``).
     """
     clock = clock or SystemClock()
     started = time.perf_counter()

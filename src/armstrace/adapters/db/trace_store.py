@@ -72,6 +72,20 @@ class TraceStore:
     def parties(self) -> dict[str, tuple[str, str, str | None, str | None]]:
         return self.store.parties_info()
 
+    def count_days(self) -> dict[str, list[str]]:
+        """The days each party recorded inventory counts, oldest first (one scan)."""
+        e = t.custody_events.c
+        day = func.substr(e.occurred_at, 1, 10)
+        query = (select(e.to_party_id, day).where(e.event_type == "inventory")
+                 .where(e.to_party_id.is_not(None)).distinct())
+        out: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            for party, when in conn.execute(query):
+                out.setdefault(party, []).append(when)
+        for days in out.values():
+            days.sort()
+        return out
+
     def runs(self) -> list[dict[str, Any]]:
         """Every tracing run, oldest first: which scorer, when, over how much data."""
         with self.engine.connect() as conn:
