@@ -190,3 +190,36 @@ def test_a_weapon_missing_from_its_holders_count_says_so(store: SqlStore, tmp_pa
     best = json.loads(second["evidence"])["candidates"][0]
     assert best["item_id"] == "I-1" and best["parts"]["missed_count"] == POOR.params.missed_count > 0
     assert float(second["confidence"]) > float(first["confidence"])
+
+
+def test_lookups_read_counts_recorded_after_the_tracer_was_built(store: SqlStore, tmp_path: Path) -> None:
+    """The server's cached tracer folds in the inventory days of ledger rows written after
+    it was built (as POST /v1/events writes them: no import run), reading only those rows."""
+    from armstrace.domain.ledger import canonical_row, link_rows
+    from armstrace.domain.records import CustodyEvent
+    from armstrace.services.lookups import LookupCache
+
+    load(store, FIXTURES / "michoacan", tmp_path)
+    cache = LookupCache(store)
+
+    def append(event_id: str, day: str, item: str) -> None:
+        event = CustodyEvent(event_id, "inventory", day, item, None, "P-MIC-GOV", "MX-MIC", "INV")
+        with store.transaction() as conn:
+            seq, tail = store.chain_tail(conn)
+            [(row, content, chained)] = link_rows([canonical_row(event, seq + 1, "2030-01-01T00:00:00Z")],
+                                                  tail)
+            store.append_events(conn, [(*row, content, chained, "test")], "test", "2030-01-01T00:00:00Z")
+
+    def missed() -> bool:
+        result = cache.lookup("BFI100001", "BUSHMASTER", "5.56", recovered_on="2009-11-30", region="MX-MIC")
+        best = next(c for c in result.candidates if c.item_id == "I-1")
+        return any(name == "missed_count" for name, _, _ in best.parts)
+
+    assert not missed()
+    built = cache.tracer()
+    append("E-20", "2008-06-30", "I-1")
+    assert not missed()  # counted once, no later count to be missing from
+    append("E-21", "2010-06-30", "I-4")
+    assert missed()
+    assert cache.tracer().reg is built.reg  # same registry: refreshed, not rebuilt
+    assert cache.tracer().count_days == {"P-MIC-GOV": ["2008-06-30", "2010-06-30"]}

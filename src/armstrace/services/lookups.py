@@ -19,6 +19,7 @@ from armstrace.services.tracing import (
     LookupResult,
     Tracer,
     lookup,
+    merge_days,
     open_tracer,
     stored_calibration,
 )
@@ -50,10 +51,12 @@ class LookupCache:
             self._tracer, _ = open_tracer(self.store, calibration=calibration)
             self._registry_version, self._chain_version = registry, seq
         elif seq != self._chain_version:
-            # New custody events: same registry, fresh chain cache and inventory days.
+            # New custody events: same registry, fresh chain cache; the inventory days
+            # of the new ledger rows only (a range of the primary key, not a scan).
             old = self._tracer
+            added = TraceStore(self.store).count_days(after_seq=self._chain_version or 0)
             self._tracer = Tracer(old.reg, old._fetch, old.parties, old.params, old.version,
-                                  TraceStore(self.store).count_days())
+                                  merge_days(old.count_days, added))
             self._chain_version = seq
         return self._tracer
 

@@ -336,6 +336,15 @@ class Tracer:
         }
 
 
+def merge_days(base: dict[str, list[str]], added: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Count days per party with ``added`` folded in (sorted, each day once); ``base``
+    is left as it was, since a tracer still in use may read it."""
+    out = dict(base)
+    for party, days in added.items():
+        out[party] = sorted(set(out.get(party, ())) | set(days))
+    return out
+
+
 def _row_chunks(offsets: npt.NDArray[np.int64], budget: int) -> Iterator[tuple[int, int]]:
     """Consecutive recovery ranges [a, b) holding at most ``budget`` candidate rows
     (a single recovery with more rows is a chunk of its own)."""

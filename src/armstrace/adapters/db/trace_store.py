@@ -72,12 +72,15 @@ class TraceStore:
     def parties(self) -> dict[str, tuple[str, str, str | None, str | None]]:
         return self.store.parties_info()
 
-    def count_days(self) -> dict[str, list[str]]:
-        """The days each party recorded inventory counts, oldest first (one scan)."""
+    def count_days(self, after_seq: int = 0) -> dict[str, list[str]]:
+        """The days each party recorded inventory counts, oldest first (one scan; with
+        ``after_seq``, only ledger rows after it: a range of the primary key)."""
         e = t.custody_events.c
         day = func.substr(e.occurred_at, 1, 10)
         query = (select(e.to_party_id, day).where(e.event_type == "inventory")
                  .where(e.to_party_id.is_not(None)).distinct())
+        if after_seq:
+            query = query.where(e.seq > after_seq)
         out: dict[str, list[str]] = {}
         with self.engine.connect() as conn:
             for party, when in conn.execute(query):
