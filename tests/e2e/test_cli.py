@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -36,7 +37,7 @@ def import_killed_once(world: Path, cwd: Path, table: str) -> tuple[int, str]:
     while time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
         try:
-            with sqlite3.connect(db, timeout=1) as conn:
+            with contextlib.closing(sqlite3.connect(db, timeout=1)) as conn:
                 seen = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         except sqlite3.Error:
             continue

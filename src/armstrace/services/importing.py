@@ -19,6 +19,7 @@ import multiprocessing
 import queue
 import signal
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -460,8 +461,16 @@ class Importer:
                     else:
                         self._import_records(source, file_report)
             report.status = "completed"
-        except BaseException:
+        except BaseException as exc:
             report.status = "interrupted"
+            # A signal that lands inside a driver call (Ctrl-C, kill) leaves that call's
+            # cursor alive in the traceback's frames, and SQLite keeps the connection --
+            # and its write lock -- open while a statement of it is unfinished. Letting
+            # go of those frames and of the pool's connections rolls the batch back now,
+            # so recording the interruption below does not wait on our own lock.
+            traceback.clear_frames(exc.__traceback__)
+            gc.collect()
+            self.store.engine.dispose()
             raise
         finally:
             if self._staging is not None:

@@ -46,9 +46,12 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: object, _record: object) -> None:
             cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+            # The wait first: switching to WAL needs a moment alone with the file, and a
+            # reader that happens to be there (a status check, a test's probe) must make
+            # this connection wait, not fail.
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA cache_size=-200000")
             cursor.close()
 
