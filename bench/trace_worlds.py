@@ -33,6 +33,11 @@ class World:
 VARIANTS = ("shifted", "poor", "fair", "careful", "inventories")
 
 
+def world_folder(workdir: Path, seed: int, scale: str, variant: str = "") -> Path:
+    """Where ``prepare_world`` keeps (scale, seed, variant): its store, and traces.csv."""
+    return workdir / (f"{scale}-{seed}" + (f"-{variant}" if variant else ""))
+
+
 def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") -> World:
     """Simulate (seed, scale) and import it, unless already done in ``workdir``.
 
@@ -44,7 +49,7 @@ def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") ->
     """
     if variant and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
-    folder = workdir / (f"{scale}-{seed}" + (f"-{variant}" if variant else ""))
+    folder = world_folder(workdir, seed, scale, variant)
     db = folder / "store.db"
     url = f"sqlite:///{db}"
     done = folder / ".imported"

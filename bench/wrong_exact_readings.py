@@ -19,6 +19,8 @@ import csv
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from bench.trace_worlds import world_folder
+
 
 def _rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
@@ -67,7 +69,7 @@ def main() -> None:
     total: Counter[tuple[str, ...]] = Counter()
     for spec in args.worlds.split(","):
         scale, seed, *flag = spec.split(":")
-        folder = args.workdir / (f"{scale}-{seed}" + (f"-{flag[0]}" if flag else ""))
+        folder = world_folder(args.workdir, int(seed), scale, flag[0] if flag else "")
         if not (folder / "traces.csv").exists():
             raise SystemExit(f"{folder}/traces.csv is missing: trace it first with bench.accuracy_trace")
         total += tally(folder, args.confidence)

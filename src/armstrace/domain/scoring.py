@@ -379,7 +379,7 @@ def candidate_matrix(
     model: npt.NDArray[np.integer], region: npt.NDArray[np.integer],
     before_export: npt.NDArray[np.bool_], reported_lost: npt.NDArray[np.bool_],
     destroyed: npt.NDArray[np.bool_], held_after: npt.NDArray[np.bool_],
-    missed_count: npt.NDArray[np.bool_] | None = None,
+    missed_count: npt.NDArray[np.bool_],
     dtype: type[np.floating[Any]] = np.float64,
 ) -> npt.NDArray[Any]:
     """Design rows (one per candidate, columns ``CANDIDATE_FEATURES``) for many pairs.
@@ -404,8 +404,7 @@ def candidate_matrix(
     x[:, k + 12] = reported_lost
     x[:, k + 13] = destroyed
     x[:, k + 14] = held_after
-    if missed_count is not None:
-        x[:, k + 15] = missed_count
+    x[:, k + 15] = missed_count
     return x
 
 

@@ -181,7 +181,7 @@ class Tracer:
         falses = np.zeros(n, dtype=bool)
         x = candidate_matrix(ev.serial, ev.wildcards, ev.readable, ev.neighbours, ev.maker,
                              ev.calibre, ev.model, zeros, falses, falses, falses, falses,
-                             dtype=np.float32)
+                             falses, dtype=np.float32)
         z = none_matrix(ev.among, ev.unlicensed_near)
         w = self._w
         scores = x @ w
