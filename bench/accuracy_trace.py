@@ -230,7 +230,8 @@ def table(rows: list[tuple[str, Tally]]) -> list[str]:
     return lines
 
 
-VARIANT_WORDS = {"shifted": "other error model", "poor": "poor recording", "fair": "fair recording",
+VARIANT_WORDS = {"shifted": "other error model", "shifted-careful": "other error model, careful",
+                 "poor": "poor recording", "fair": "fair recording",
                  "careful": "careful recording", "inventories": "with inventories"}
 
 
@@ -240,6 +241,8 @@ def label(r: Result) -> str:
 
 GROUP_TITLES = {"": "simulator's error model, as simulated (poor recording)",
                 "shifted": "the other error model (bench/shifted_damage.py)",
+                "shifted-careful": "the other error model at a careful agency's rates "
+                                   "(bench/shifted_damage.py)",
                 "poor": "poor recording, re-recorded (bench/rerecord.py)",
                 "fair": "fair recording, re-recorded (bench/rerecord.py)",
                 "careful": "careful recording, re-recorded (bench/rerecord.py)",
@@ -421,7 +424,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worlds", default="small:11,small:12,default:11",
                     help="scale:seed pairs, comma-separated (never seed 1); scale:seed:VARIANT "
-                    "writes that world's recoveries down again: shifted (another error model), "
+                    "writes that world's recoveries down again: shifted (another error model; "
+                    "shifted-careful: the same at a careful agency's rates), "
                     "or the recording profile poor, fair or careful; inventories simulates it again "
                     "with custodians' inventory counts")
     ap.add_argument("--params", action="append", default=[], metavar="VARIANT=FILE",

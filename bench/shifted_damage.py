@@ -13,6 +13,14 @@ model) with errors the simulator does not make, or makes at other rates:
 * makers as a bare first word, misspelt, or missing more often; calibres and
   models missing more often.
 
+Two sets of rates (``ShiftRates``): ``HURRIED`` (the variant ``shifted``) damages
+three serials in four, harsher than the simulator's ``poor`` profile, so no tracer
+can come near the targets there; ``CAREFUL`` (``shifted-careful``) makes the same
+kinds of mistake as often as the simulator's ``careful`` profile makes its own, so
+the targets are within reach and a miss is the tracer's, not the data's: the
+question it answers is whether the tracer's care transfers to mistakes it was not
+fitted on.
+
 The kinds applied are written to ``truth/truth_recoveries.csv`` (``damage``) so the
 accuracy tables break down by them. Everything else (parties, licences, items,
 custody) is copied unchanged.
@@ -21,6 +29,7 @@ custody) is copied unchanged.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from armstrace.simulate.catalogue import MAKERS, MODELS
@@ -37,6 +46,32 @@ WEIGHTS = (4, 3, 2, 2, 2, 2, 2, 1)
 _CALIBRE = {(MAKERS[m.maker].name, m.name): m.calibre for m in MODELS}
 
 
+@dataclass(frozen=True, slots=True)
+class ShiftRates:
+    """How often the other error model strikes (shares of recoveries)."""
+
+    obliterated: float  # nothing readable
+    perfect: float  # serial exact (of the rest)
+    error_counts: tuple[float, float, float]  # 1 / 2 / 3 kinds of slip in a damaged serial
+    maker_missing: float
+    maker_first_word: float
+    maker_misspelt: float
+    calibre_missing: float
+    model_missing: float
+
+
+HURRIED = ShiftRates(obliterated=0.05, perfect=0.20 / 0.95, error_counts=(0.6, 0.3, 0.1),
+                     maker_missing=0.25, maker_first_word=0.40, maker_misspelt=0.15,
+                     calibre_missing=0.3, model_missing=0.4)
+# the simulator's careful profile leaves about 2.4 serials in 100 with nothing readable
+# and slips on about 2.2 of the others (1 - 0.4 x 0.94 x 0.07 ... see RecordingProfile);
+# the fields stay as messy as a careful agency's
+CAREFUL = ShiftRates(obliterated=0.024, perfect=0.9775, error_counts=(0.8, 0.15, 0.05),
+                     maker_missing=0.10, maker_first_word=0.40, maker_misspelt=0.10,
+                     calibre_missing=0.15, model_missing=0.2)
+RATES = {"shifted": HURRIED, "shifted-careful": CAREFUL}
+
+
 def _prefix_len(serial: str) -> int:
     n = 0
     while n < len(serial) - 3 and not serial[n].isdigit():
@@ -44,16 +79,17 @@ def _prefix_len(serial: str) -> int:
     return n
 
 
-def _serial(rng: random.Random, serial: str, kinds: list[str]) -> tuple[str, str]:
+def _serial(rng: random.Random, serial: str, kinds: list[str],
+            rates: ShiftRates) -> tuple[str, str]:
     r = rng.random()
-    if r < 0.05:
+    if r < rates.obliterated:
         kinds.append("shift_obliterated")
         return rng.choice(("LIMADO", "ILEGIBLE", "S/N", "")), "yes"
-    if r < 0.25:
+    if r < rates.obliterated + (1 - rates.obliterated) * rates.perfect:
         kinds.append("shift_perfect")
         return serial, "no"
     chars = list(serial.replace("-", ""))
-    n = rng.choices((1, 2, 3), (0.6, 0.3, 0.1))[0]
+    n = rng.choices((1, 2, 3), rates.error_counts)[0]
     chosen = rng.sample(KINDS, n) if n <= len(KINDS) else list(KINDS)
     oblit = "no"
     for kind in sorted(chosen, key=KINDS.index):
@@ -97,14 +133,14 @@ def _serial(rng: random.Random, serial: str, kinds: list[str]) -> tuple[str, str
     return "".join(chars), oblit
 
 
-def _maker(rng: random.Random, name: str, kinds: list[str]) -> str:
+def _maker(rng: random.Random, name: str, kinds: list[str], rates: ShiftRates) -> str:
     r = rng.random()
-    if r < 0.25:
+    if r < rates.maker_missing:
         kinds.append("shift_maker_missing")
         return ""
-    if r < 0.65:
+    if r < rates.maker_missing + rates.maker_first_word:
         return name.split()[0].strip(",").upper()
-    if r < 0.80:
+    if r < rates.maker_missing + rates.maker_first_word + rates.maker_misspelt:
         word = name.split()[0].upper()
         vowels = [i for i, c in enumerate(word) if c in "AEIOU"]
         if vowels:
@@ -115,22 +151,22 @@ def _maker(rng: random.Random, name: str, kinds: list[str]) -> str:
     return name
 
 
-def shift_world(src: Path, dst: Path, seed: int) -> Path:
+def shift_world(src: Path, dst: Path, seed: int, rates: ShiftRates = HURRIED) -> Path:
     """Copy the world at ``src`` to ``dst`` with its recoveries re-recorded."""
-    rng = random.Random(f"shift:{seed}")
+    rng = random.Random(f"shift:{seed}" if rates is HURRIED else f"shift:{seed}:{rates}")
 
     def record(row: dict[str, str], t: dict[str, str]) -> list[str]:
         kinds: list[str] = []
-        row["serial"], row["serial_obliterated"] = _serial(rng, t["true_serial"], kinds)
-        row["manufacturer"] = _maker(rng, t["true_manufacturer"], kinds)
+        row["serial"], row["serial_obliterated"] = _serial(rng, t["true_serial"], kinds, rates)
+        row["manufacturer"] = _maker(rng, t["true_manufacturer"], kinds, rates)
         calibre = _CALIBRE.get((t["true_manufacturer"], t["true_model"]), "")
         r = rng.random()
-        if r < 0.3 or not calibre:
+        if r < rates.calibre_missing or not calibre:
             row["calibre"] = ""
             kinds.append("shift_calibre_missing")
         else:
             row["calibre"] = rng.choice(CALIBRE_NOTATIONS.get(calibre, (calibre,)))
-        row["model"] = "" if rng.random() < 0.4 else t["true_model"]
+        row["model"] = "" if rng.random() < rates.model_missing else t["true_model"]
         return kinds
 
     return rewrite_world(src, dst, record)

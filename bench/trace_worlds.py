@@ -30,7 +30,7 @@ class World:
         return self.folder / "truth" / "truth_recoveries.csv"
 
 
-VARIANTS = ("shifted", "poor", "fair", "careful", "inventories")
+VARIANTS = ("shifted", "shifted-careful", "poor", "fair", "careful", "inventories")
 
 
 def world_folder(workdir: Path, seed: int, scale: str, variant: str = "") -> Path:
@@ -43,8 +43,9 @@ def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") ->
 
     ``variant``: "" for the world as simulated; otherwise the same world with its
     recoveries written down again from the truth: ``shifted`` under another error
-    model (``shifted_damage``), or a recording profile of the simulator's own
-    (``poor``, ``fair``, ``careful``; ``rerecord``); ``inventories``: the same world
+    model (``shifted_damage``; ``shifted-careful`` the same at a careful agency's
+    rates), or a recording profile of the simulator's own (``poor``, ``fair``,
+    ``careful``; ``rerecord``); ``inventories``: the same world
     simulated with custodians' inventory counts (same weapons, recoveries and truth).
     """
     if variant and variant not in VARIANTS:
@@ -56,10 +57,10 @@ def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") ->
     if not done.exists():
         folder.mkdir(parents=True, exist_ok=True)
         world = folder / "world"
-        if variant == "shifted":
-            from bench.shifted_damage import shift_world
+        if variant.startswith("shifted"):
+            from bench.shifted_damage import RATES, shift_world
 
-            shift_world(prepare_world(workdir, seed, scale).folder, world, seed)
+            shift_world(prepare_world(workdir, seed, scale).folder, world, seed, RATES[variant])
         elif variant == "inventories":
             generate_world(world, seed=seed, scale=scale, inventories=True)
         elif variant:

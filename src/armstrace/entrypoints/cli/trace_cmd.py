@@ -52,8 +52,8 @@ def trace_command(
         help="Where it was recovered (ISO 3166-2, e.g. MX-MIC) for a lookup.")] = None,
     calibration: Annotated[str | None, typer.Option(
         help="Scorer calibration: auto (from how often weapons recorded twice were read two "
-        "ways), poor or careful. Default: auto for a run; for --serial, the one the latest run "
-        "used.")] = None,
+        "ways), poor, fair or careful. Default: auto for a run; for --serial, the one the "
+        "latest run used.")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Trace recovered weapons to licensed items, licences and last accountable custodians.
