@@ -232,6 +232,7 @@ def table(rows: list[tuple[str, Tally]]) -> list[str]:
 
 
 VARIANT_WORDS = {"shifted": "other error model", "shifted-careful": "other error model, careful",
+                 "shifted-mid": "other error model, twice careful's slips",
                  "poor": "poor recording", "fair": "fair recording",
                  "careful": "careful recording", "inventories": "with inventories"}
 
@@ -244,6 +245,8 @@ GROUP_TITLES = {"": "simulator's error model, as simulated (poor recording)",
                 "shifted": "the other error model (bench/shifted_damage.py)",
                 "shifted-careful": "the other error model at a careful agency's rates "
                                    "(bench/shifted_damage.py)",
+                "shifted-mid": "the other error model at twice a careful agency's slips "
+                               "(bench/shifted_damage.py)",
                 "poor": "poor recording, re-recorded (bench/rerecord.py)",
                 "fair": "fair recording, re-recorded (bench/rerecord.py)",
                 "careful": "careful recording, re-recorded (bench/rerecord.py)",
@@ -488,7 +491,8 @@ def main() -> None:
     ap.add_argument("--worlds", default="small:11,small:12,default:11",
                     help="scale:seed pairs, comma-separated (never seed 1); scale:seed:VARIANT "
                     "writes that world's recoveries down again: shifted (another error model; "
-                    "shifted-careful: the same at a careful agency's rates), "
+                    "shifted-careful / shifted-mid: the same at a careful agency's rates / "
+                    "twice its slips), "
                     "or the recording profile poor, fair or careful; inventories simulates it again "
                     "with custodians' inventory counts")
     ap.add_argument("--params", action="append", default=[], metavar="VARIANT=FILE",

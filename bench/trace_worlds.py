@@ -30,7 +30,7 @@ class World:
         return self.folder / "truth" / "truth_recoveries.csv"
 
 
-VARIANTS = ("shifted", "shifted-careful", "poor", "fair", "careful", "inventories")
+VARIANTS = ("shifted", "shifted-careful", "shifted-mid", "poor", "fair", "careful", "inventories")
 
 
 def world_folder(workdir: Path, seed: int, scale: str, variant: str = "") -> Path:
@@ -43,9 +43,9 @@ def prepare_world(workdir: Path, seed: int, scale: str, *, variant: str = "") ->
 
     ``variant``: "" for the world as simulated; otherwise the same world with its
     recoveries written down again from the truth: ``shifted`` under another error
-    model (``shifted_damage``; ``shifted-careful`` the same at a careful agency's
-    rates), or a recording profile of the simulator's own (``poor``, ``fair``,
-    ``careful``; ``rerecord``); ``inventories``: the same world
+    model (``shifted_damage``; ``shifted-careful`` and ``shifted-mid`` the same at a
+    careful agency's rates and at twice those), or a recording profile of the
+    simulator's own (``poor``, ``fair``, ``careful``; ``rerecord``); ``inventories``: the same world
     simulated with custodians' inventory counts (same weapons, recoveries and truth).
     """
     if variant and variant not in VARIANTS:

@@ -6,8 +6,11 @@ import pytest
 
 from armstrace.domain.calibrations import (
     CALIBRATIONS,
+    CAREFUL,
+    FAIR,
     MIN_PAIRS,
     POOR,
+    TOLERANCE,
     Calibration,
     by_name,
     choose,
@@ -73,6 +76,24 @@ def test_an_uncertain_estimate_leans_to_caution() -> None:
     assert interval is not None and estimate.rate is not None
     assert estimate.rate < mid < interval.high
     assert choose(estimate).calibration is not low
+
+
+def test_a_sure_rate_far_above_where_careful_was_fitted_keeps_fair() -> None:
+    """8.9% with a narrow interval: under the careful/fair midpoint, but careful's precision
+    is gone by then (98.94% on such a medium world), so the tolerance holds it back."""
+    estimate = ReReading(pairs=19_955, differing=1_768)
+    interval = estimate.interval()
+    assert interval is not None
+    assert interval.high < (FAIR.reread_rate + CAREFUL.reread_rate) / 2
+    choice = choose(estimate)
+    assert choice.calibration is FAIR
+    assert "careful was fitted where 5.3% were and is used up to 6.6%" in choice.reason
+
+
+def test_the_tolerance_is_a_bound_on_the_rate_not_on_the_interval() -> None:
+    just_under = round(CAREFUL.reread_rate * TOLERANCE * 20_000) - 1
+    assert choose(ReReading(20_000, just_under)).calibration is CAREFUL
+    assert choose(ReReading(20_000, just_under + 20)).calibration is FAIR
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.03, 0.1, 0.2, 0.3, 0.6])
