@@ -389,41 +389,6 @@ MATCH_STEPS = (0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
 REVIEW_STEPS = (0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.0)
 
 
-@dataclass
-class Counts:
-    """What one set of thresholds decides on a world's posteriors (a vectorised ``decide``)."""
-
-    licensed: int = 0
-    never: int = 0
-    matched: int = 0
-    matched_right: int = 0
-    found: int = 0  # matched right, or the truth listed in ambiguous
-    false_matches: int = 0
-    review: int = 0  # never-licensed sent to review
-
-    def add(self, other: Counts) -> None:
-        for f in self.__dataclass_fields__:
-            setattr(self, f, getattr(self, f) + getattr(other, f))
-
-
-def decide_all(d: dict[str, Any], p: ScoringParameters, *, match: float | None = None,
-               amb: float | None = None) -> Counts:
-    import numpy as np
-
-    post, true, lic, ok = d["post"], d["true"], d["licensed"], d["traceable"]
-    match = p.match_threshold if match is None else match
-    amb = p.ambiguous_threshold if amb is None else amb
-    top, second = post[:, 0], post[:, 1]
-    m = ok & (top >= match) & (top >= p.match_ratio * second)
-    a = ok & ~m & (post.sum(1) >= amb)
-    listed = (post >= p.list_ratio * top[:, None]) & (np.arange(post.shape[1]) < p.max_listed)
-    right_m = m & true[:, 0]
-    right_a = a & (true & listed).any(1)
-    return Counts(licensed=int(lic.sum()), never=int((~lic).sum()), matched=int(m.sum()),
-                  matched_right=int(right_m.sum()), found=int((right_m | right_a).sum()),
-                  false_matches=int((m & ~lic).sum()), review=int((a & ~lic).sum()))
-
-
 def curves(workdir: Path, results: list[Result], fitted: dict[str, ScoringParameters]) -> list[str]:
     """Other thresholds on the same worlds: the match threshold, and recall bought with review.
 
@@ -435,8 +400,20 @@ def curves(workdir: Path, results: list[Result], fitted: dict[str, ScoringParame
     never-licensed recoveries in review; the shipped thresholds spend far less,
     and the second table shows what spending more would find.
     """
+    from collections import Counter
+
     from armstrace.services.tracing import open_tracer
-    from bench.fit_scoring import posteriors
+    from bench.fit_scoring import counts, posteriors
+
+    def decided(scored: list[tuple[dict[str, Any], ScoringParameters, str]], match: float | None = None,
+                amb: float | None = None) -> Counter[str]:
+        """Counts over the group's worlds, each at its own thresholds unless one is given."""
+        total: Counter[str] = Counter()
+        for d, p, _ in scored:
+            total.update(counts(d, p.match_threshold if match is None else match, p.match_ratio,
+                                p.ambiguous_threshold if amb is None else amb, p.list_ratio,
+                                p.max_listed))
+        return total
 
     def pct(a: int, b: int) -> str:
         return f"{100 * a / b:.2f}" if b else "–"
@@ -458,20 +435,17 @@ def curves(workdir: Path, results: list[Result], fitted: dict[str, ScoringParame
                   "| match threshold | precision % | matched recall % | false matches % |",
                   "|---:|---:|---:|---:|"]
         for step in sorted({*MATCH_STEPS, *shipped}):
-            c = Counts()
-            for d, p, _ in scored:
-                c.add(decide_all(d, p, match=step))
+            c = decided(scored, match=step)
             mark = f" (shipped: {', '.join(sorted(shipped[step]))})" if step in shipped else ""
-            lines.append(f"| {step}{mark} | {pct(c.matched_right, c.matched)} | "
-                         f"{pct(c.matched_right, c.licensed)} | {pct(c.false_matches, c.never)} |")
+            lines.append(f"| {step}{mark} | {pct(c['matched_right'], c['matched'])} | "
+                         f"{pct(c['matched_right'], c['licensed'])} | "
+                         f"{pct(c['false_matches'], c['never'])} |")
         lines += ["", f"### Recall bought with review: {GROUP_TITLES[variant]}\n",
                   "| ambiguous threshold | recall % | never-licensed sent to review % |",
                   "|---:|---:|---:|"]
         for name, amb in [("as shipped", None), *((str(v), v) for v in REVIEW_STEPS)]:
-            c = Counts()
-            for d, p, _ in scored:
-                c.add(decide_all(d, p, amb=amb))
-            lines.append(f"| {name} | {pct(c.found, c.licensed)} | {pct(c.review, c.never)} |")
+            c = decided(scored, amb=amb)
+            lines.append(f"| {name} | {pct(c['found'], c['licensed'])} | {pct(c['review'], c['never'])} |")
     lines.append("")
     return lines
 

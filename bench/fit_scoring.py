@@ -229,9 +229,9 @@ def posteriors(tracer: Tracer, db_url: str, truth: dict[str, dict[str, str]],
             "traceable": np.array(traceable)}
 
 
-def rates(d: dict[str, npt.NDArray[np.generic]], match: float, ratio: float, amb: float,
-          list_ratio: float, max_listed: int) -> dict[str, float]:
-    """The headline metrics for one set of thresholds (a vectorised ``decide``)."""
+def counts(d: dict[str, npt.NDArray[np.generic]], match: float, ratio: float, amb: float,
+           list_ratio: float, max_listed: int) -> dict[str, int]:
+    """What one set of thresholds decides on these posteriors (a vectorised ``decide``), counted."""
     p, t, lic, ok = d["post"], d["true"], d["licensed"], d["traceable"]
     top, second = p[:, 0], p[:, 1]
     m = ok & (top >= match) & (top >= ratio * second)
@@ -239,10 +239,19 @@ def rates(d: dict[str, npt.NDArray[np.generic]], match: float, ratio: float, amb
     listed = (p >= list_ratio * top[:, None]) & (np.arange(p.shape[1]) < max_listed)
     right_m = m & t[:, 0]
     right_a = a & (t & listed).any(1)
-    nl, nn = max(int(lic.sum()), 1), max(int((~lic).sum()), 1)
-    return {"precision": float(right_m.sum() / max(int(m.sum()), 1)),
-            "recall": float((right_m | right_a).sum() / nl), "matched_recall": float(right_m.sum() / nl),
-            "false_matches": float((m & ~lic).sum() / nn), "review": float((a & ~lic).sum() / nn)}
+    return {"licensed": int(lic.sum()), "never": int((~lic).sum()), "matched": int(m.sum()),
+            "matched_right": int(right_m.sum()), "found": int((right_m | right_a).sum()),
+            "false_matches": int((m & ~lic).sum()), "review": int((a & ~lic).sum())}
+
+
+def rates(d: dict[str, npt.NDArray[np.generic]], match: float, ratio: float, amb: float,
+          list_ratio: float, max_listed: int) -> dict[str, float]:
+    """The headline metrics for one set of thresholds."""
+    c = counts(d, match, ratio, amb, list_ratio, max_listed)
+    nl, nn = max(c["licensed"], 1), max(c["never"], 1)
+    return {"precision": c["matched_right"] / max(c["matched"], 1), "recall": c["found"] / nl,
+            "matched_recall": c["matched_right"] / nl, "false_matches": c["false_matches"] / nn,
+            "review": c["review"] / nn}
 
 
 def sweep(d: dict[str, npt.NDArray[np.generic]]) -> dict[str, float]:
